@@ -1,0 +1,76 @@
+"""Turn dlt and HTTP failures into errors that name the setting to fix and never echo a secret."""
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from json import JSONDecodeError
+
+import dagster as dg
+from dlt.common.configuration.exceptions import ConfigFieldMissingException
+from requests import HTTPError
+
+KEY_HELP = (
+    "Set it in .dlt/secrets.toml under [sources.{source}] api_key, "
+    "or in the environment variable SOURCES__{env}__API_KEY."
+)
+
+
+def _causes(error: BaseException) -> Iterator[BaseException]:
+    seen: set[int] = set()
+    while error is not None and id(error) not in seen:
+        seen.add(id(error))
+        yield error
+        error = error.__cause__ or error.__context__
+
+
+def _key_help(source: str) -> str:
+    return KEY_HELP.format(source=source, env=source.upper())
+
+
+def explain(error: BaseException, api: str, source: str) -> dg.Failure | None:
+    """An actionable Failure for a known cause, or None to let the original error through."""
+    for cause in _causes(error):
+        if isinstance(cause, ConfigFieldMissingException):
+            return dg.Failure(
+                description=f"The {api} API key is not set. {_key_help(source)}",
+                allow_retries=False,
+            )
+        if isinstance(cause, HTTPError) and cause.response is not None:
+            status = cause.response.status_code
+            path = cause.response.request.path_url.split("?")[0] if cause.request else "?"
+            if status in (401, 403):
+                return dg.Failure(
+                    description=(
+                        f"{api} refused the API key (HTTP {status} on {path}). "
+                        f"Check the key, and that it is meant for this service. {_key_help(source)}"
+                    ),
+                    allow_retries=False,
+                )
+            return dg.Failure(
+                description=(
+                    f"{api} answered HTTP {status} on {path} after dlt's retries. Nothing from this "
+                    "run was loaded; run it again later. Retries and backoff are set in "
+                    ".dlt/config.toml under [runtime] (request_max_attempts, request_backoff_factor)."
+                ),
+            )
+        if isinstance(cause, JSONDecodeError):
+            return dg.Failure(
+                description=(
+                    f"{api} sent a body that is not valid JSON. Nothing from this run was loaded; "
+                    f"check [sources.{source}] base_url points at the API, then run again."
+                ),
+            )
+    return None
+
+
+@contextmanager
+def explained(api: str, source: str) -> Iterator[None]:
+    """Re-raise failures inside the block as actionable Dagster failures."""
+    try:
+        yield
+    except dg.Failure:
+        raise
+    except Exception as error:
+        failure = explain(error, api, source)
+        if failure is None:
+            raise
+        raise failure from None

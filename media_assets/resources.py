@@ -1,0 +1,33 @@
+"""Resources declared once: the DuckDB warehouse file that dlt loads and the SQL assets read."""
+
+import os
+from pathlib import Path
+
+from dagster_dlt import DagsterDltResource
+from dagster_duckdb import DuckDBResource
+
+# the one setting that chooses the warehouse file, for dlt and for SQL alike
+DUCKDB_PATH_ENV = "MEDIA_ASSETS_DUCKDB_PATH"
+DEFAULT_DUCKDB_PATH = "data/media_assets.duckdb"
+
+# runs that write the DuckDB file share this pool; dagster_home/dagster.yaml gives it one slot
+DUCKDB_WRITERS_POOL = "duckdb_writers"
+
+
+def duckdb_path() -> str:
+    """The warehouse file, from MEDIA_ASSETS_DUCKDB_PATH or the default under data/."""
+    return os.environ.get(DUCKDB_PATH_ENV) or DEFAULT_DUCKDB_PATH
+
+
+def ensure_parent_dir(database: str) -> str:
+    """Create the warehouse's folder on first use, so a fresh clone needs no setup step."""
+    Path(database).parent.mkdir(parents=True, exist_ok=True)
+    return database
+
+
+def build_resources(database: str | None = None) -> dict[str, object]:
+    """The resources every asset of this location asks for, by their short keys."""
+    return {
+        "duckdb": DuckDBResource(database=database or duckdb_path()),
+        "dlt": DagsterDltResource(),
+    }

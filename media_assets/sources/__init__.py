@@ -1,0 +1,1 @@
+"""dlt sources for the Picsart and Shotstack REST APIs: plain dlt packages with no Dagster import."""
