@@ -1,0 +1,89 @@
+"""The Starlette app: both publishers under their prefixes, plus the /_sandbox controls."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING
+
+from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from media_assets.sandbox import admin, picsart, shotstack, shotstack_serve
+from media_assets.sandbox.responses import json_response
+
+if TYPE_CHECKING:
+    from media_assets.sandbox.server import Sandbox
+
+Endpoint = Callable[[Request], Awaitable[Response]]
+
+# name -> (method, path under /shotstack, API for the rate bucket, handler)
+SHOTSTACK_ROUTES: dict[str, tuple[str, str, str, shotstack.Handler]] = {
+    "shotstack.render_create": ("POST", "/edit/{version}/render", "edit", shotstack.render_create),
+    "shotstack.render_get": ("GET", "/edit/{version}/render/{id}", "edit", shotstack.render_get),
+    "shotstack.templates": ("GET", "/edit/{version}/templates", "edit", shotstack.templates),
+    "shotstack.assets_by_render": (
+        "GET",
+        "/serve/{version}/assets/render/{id}",
+        "serve",
+        shotstack_serve.assets_by_render,
+    ),
+    "shotstack.asset_get": (
+        "GET",
+        "/serve/{version}/assets/{id}",
+        "serve",
+        shotstack_serve.asset_get,
+    ),
+    "shotstack.sources": ("GET", "/ingest/{version}/sources", "ingest", shotstack_serve.sources),
+}
+ENDPOINT_NAMES = (*picsart.ROUTES, *SHOTSTACK_ROUTES)
+
+
+def _counted(sb: Sandbox, name: str, call: Endpoint) -> Endpoint:
+    """Count every request (whatever its status), apply latency, then run the gate."""
+
+    async def endpoint(request: Request) -> Response:
+        sb.counts[name] += 1
+        delay = sb.latency_for(name)
+        if delay > 0:
+            await asyncio.sleep(delay)
+        return await call(request)
+
+    return endpoint
+
+
+def _picsart(sb: Sandbox, name: str, handler: picsart.Handler) -> Endpoint:
+    async def call(request: Request) -> Response:
+        return await picsart.gate(request, sb, name, handler)
+
+    return _counted(sb, name, call)
+
+
+def _shotstack(sb: Sandbox, name: str, api: str, handler: shotstack.Handler) -> Endpoint:
+    async def call(request: Request) -> Response:
+        return await shotstack.gate(request, sb, name, api, handler)
+
+    return _counted(sb, name, call)
+
+
+async def _http_error(request: Request, exc: Exception) -> Response:
+    """Unrouted paths and wrong methods answer JSON like the gateways do, not plain text."""
+    status = exc.status_code if isinstance(exc, HTTPException) else 500
+    return json_response({"message": "Not Found" if status == 404 else str(exc)}, status)
+
+
+def build_app(sb: Sandbox) -> Starlette:
+    """One app standing for both hosts: /picsart/... and /shotstack/..."""
+    routes = [
+        Route(f"/picsart{path}", _picsart(sb, name, handler), methods=["GET"])
+        for name, (path, handler) in picsart.ROUTES.items()
+    ]
+    routes += [
+        Route(f"/shotstack{path}", _shotstack(sb, name, api, handler), methods=[method])
+        for name, (method, path, api, handler) in SHOTSTACK_ROUTES.items()
+    ]
+    routes += admin.routes(sb)
+    return Starlette(routes=routes, exception_handlers={HTTPException: _http_error})

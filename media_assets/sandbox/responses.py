@@ -1,0 +1,64 @@
+"""Response builders shared by both publishers: JSON, injected faults, timestamps."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from typing import Any
+
+from starlette.responses import JSONResponse, Response
+
+from media_assets.sandbox.guard import Fault
+
+REASONS = {
+    400: "Bad Request",
+    401: "Unauthorized",
+    403: "Forbidden",
+    404: "Not Found",
+    406: "Not Acceptable",
+    429: "Too Many Requests",
+    500: "Internal Server Error",
+    502: "Bad Gateway",
+    503: "Service Unavailable",
+}
+
+
+def iso_z(moment: datetime) -> str:
+    """UTC ISO-8601 with milliseconds and a Z, the way Shotstack writes times."""
+    return moment.isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def json_response(body: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
+    """A JSON response with the given status and extra headers."""
+    return JSONResponse(body, status_code=status, headers=headers)
+
+
+def malformed(headers: dict[str, str] | None = None) -> Response:
+    """Status 200 that claims JSON but is cut off mid-object, like a dropped connection."""
+    text = json.dumps({"success": True, "message": "OK", "response": {"id": "x"}})
+    return Response(text[: len(text) // 2], 200, headers=headers, media_type="application/json")
+
+
+def gateway_error(status: int) -> Response:
+    """Shotstack's API-gateway error: only a message, and never a Retry-After header."""
+    return json_response({"message": REASONS[status]}, status)
+
+
+def picsart_error(status: int, detail: str, headers: dict[str, str] | None = None) -> Response:
+    """Picsart's general error body, `{"message", "detail"}`."""
+    return json_response({"message": REASONS[status], "detail": detail}, status, headers)
+
+
+def shotstack_fault(fault: Fault) -> Response:
+    """An injected Shotstack failure."""
+    if fault.kind == "malformed":
+        return malformed()
+    return gateway_error(int(fault.kind))
+
+
+def picsart_fault(fault: Fault, headers: dict[str, str]) -> Response:
+    """An injected Picsart failure, still carrying the rate-limit headers."""
+    if fault.kind == "malformed":
+        return malformed(headers)
+    status = int(fault.kind)
+    return picsart_error(status, f"Sandbox injected a {status} response.", headers)

@@ -1,0 +1,149 @@
+"""Shotstack gateway (version, key, rate limit, faults) and the Edit API handlers."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING, Any
+
+from starlette.requests import Request
+from starlette.responses import Response
+
+from media_assets.sandbox.responses import REASONS, gateway_error, iso_z, json_response
+from media_assets.sandbox.responses import shotstack_fault as fault_response
+from media_assets.sandbox.world import RENDER_STAGES, VERSIONS, Render
+
+if TYPE_CHECKING:
+    from media_assets.sandbox.server import Sandbox
+
+Handler = Callable[[Request, "Sandbox", str], Awaitable[Response]]
+# requests per window per key, by API and version (the publisher's table)
+RATE_LIMITS = {
+    "edit": {"v1": 300, "stage": 150},
+    "serve": {"v1": 600, "stage": 300},
+    "ingest": {"v1": 300, "stage": 120},
+}
+UUID_RE = re.compile(
+    r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"
+)
+PLANS = {"v1": "basic", "stage": "sandbox"}
+
+
+async def gate(request: Request, sb: Sandbox, name: str, api: str, handler: Handler) -> Response:
+    """Unknown version is 404; then the key (401 missing, 403 wrong); then limits and faults."""
+    version = request.path_params["version"]
+    if version not in VERSIONS:
+        return gateway_error(404)
+    key = request.headers.get("x-api-key")
+    if not key:
+        return gateway_error(401)
+    if key != sb.shotstack_key:
+        return gateway_error(403)
+    if not sb.limiter.check(f"{api}/{version}", RATE_LIMITS[api][version]).allowed:
+        return gateway_error(429)
+    fault = sb.faults.draw(name)
+    if fault is not None:
+        return fault_response(fault)
+    return await handler(request, sb, version)
+
+
+def edit_error(status: int, detail: str) -> Response:
+    """The Edit envelope with `success: false` and the error message as `response`."""
+    body = {"success": False, "message": REASONS[status], "response": detail}
+    return json_response(body, status)
+
+
+def _bool_param(request: Request, name: str, default: bool) -> bool | None:
+    """A true/false query flag; None when the value is not a boolean."""
+    raw = request.query_params.get(name)
+    if raw is None:
+        return default
+    return {"true": True, "false": False}.get(raw.lower())
+
+
+def _merged(edit: dict[str, Any]) -> dict[str, Any]:
+    """The edit with its merge fields substituted, as `merged=true` asks."""
+    text = json.dumps({k: v for k, v in edit.items() if k != "merge"})
+    for field in edit.get("merge", []):
+        value = json.dumps(str(field.get("replace", "")))[1:-1]
+        text = text.replace("{{" + str(field.get("find", "")) + "}}", value)
+    return json.loads(text)
+
+
+def render_body(sb: Sandbox, render: Render, with_data: bool, merged: bool) -> dict[str, Any]:
+    """RenderResponseData at the sandbox clock: url and files once done, error once failed."""
+    now = sb.clock.now()
+    status = render.status_at(now)
+    span = render.ready_at - render.created
+    if status in ("done", "failed"):
+        updated = render.ready_at
+    else:
+        updated = render.created + span * RENDER_STAGES.index(status) / len(RENDER_STAGES)
+    body: dict[str, Any] = {
+        "id": render.id,
+        "owner": render.owner,
+        "plan": PLANS[render.version],
+        "status": status,
+        "duration": render.duration,
+    }
+    if status == "done":
+        names = {a.filename for a in sb.world.assets_for(render.id)}
+        host = f"https://shotstack-api-{render.version}-output.s3-ap-southeast-2.amazonaws.com"
+        fmt = render.edit.get("output", {}).get("format", "mp4")
+        poster, thumb = f"{render.id}-poster.jpg", f"{render.id}-thumb.png"
+        body["renderTime"] = render.render_time_ms
+        body["url"] = f"{host}/{render.owner}/{render.id}.{fmt}"
+        body["poster"] = f"{host}/{render.owner}/{poster}" if poster in names else None
+        body["thumbnail"] = f"{host}/{render.owner}/{thumb}" if thumb in names else None
+    if status == "failed":
+        body["renderTime"] = render.render_time_ms
+        body["error"] = render.error or "Render failed"
+    if with_data:
+        body["data"] = _merged(render.edit) if merged else render.edit
+    body["created"] = iso_z(render.created)
+    body["updated"] = iso_z(updated)
+    return body
+
+
+async def render_get(request: Request, sb: Sandbox, version: str) -> Response:
+    """GET render/{id}: a render is visible only in the version it was made in."""
+    render_id = request.path_params["id"]
+    if not UUID_RE.match(render_id):
+        return edit_error(400, f"Invalid render id: {render_id}")
+    with_data = _bool_param(request, "data", True)
+    merged = _bool_param(request, "merged", False)
+    if with_data is None or merged is None:
+        return edit_error(400, "Query parameters data and merged must be true or false.")
+    render = sb.world.render(render_id, version)
+    if render is None:
+        return edit_error(404, f"Render not found: {render_id}")
+    body = render_body(sb, render, with_data, merged)
+    return json_response({"success": True, "message": "OK", "response": body})
+
+
+async def render_create(request: Request, sb: Sandbox, version: str) -> Response:
+    """POST render: checks only that timeline and output are objects, then queues."""
+    try:
+        edit = json.loads(await request.body())
+    except ValueError:
+        return edit_error(400, "Request body is not valid JSON.")
+    if not isinstance(edit, dict):
+        return edit_error(400, "Request body must be an Edit object.")
+    missing = [k for k in ("timeline", "output") if not isinstance(edit.get(k), dict)]
+    if missing:
+        return edit_error(400, f"Edit is missing required object(s): {', '.join(missing)}")
+    callback = edit.get("callback") if isinstance(edit.get("callback"), str) else None
+    render = sb.world.add_render(edit, version, sb.clock.now(), callback=callback)
+    queued = {"message": "Render Successfully Queued", "id": render.id}
+    return json_response({"success": True, "message": "Created", "response": queued}, 201)
+
+
+async def templates(request: Request, sb: Sandbox, version: str) -> Response:
+    """GET templates: the whole list, unpaged, as the spec has it."""
+    rows = [
+        {"id": t.id, "name": t.name, "created": iso_z(t.created), "updated": iso_z(t.updated)}
+        for t in sb.world.templates[version]
+    ]
+    body = {"owner": sb.world.owner, "templates": rows}
+    return json_response({"success": True, "message": "OK", "response": body})
