@@ -1,0 +1,206 @@
+"""The sandbox's Shotstack emulation over HTTP: auth, versions, ids, render lifecycle, callbacks."""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, HTTPServer
+from typing import Any, ClassVar
+
+import pytest
+import requests
+
+from media_assets.sandbox import Fault, Sandbox
+from media_assets_tests.sandbox_fixtures import (
+    DONE_ID,
+    FAILED_ID,
+    PENDING_ID,
+    POSTER_ID,
+    SHOTSTACK_HEADERS,
+    STAGE_ID,
+    STAGE_VIDEO_ID,
+    VIDEO_ID,
+    edit,
+    serving,
+)
+
+
+@pytest.fixture
+def sb() -> Iterator[Sandbox]:
+    with serving() as served:
+        yield served
+
+
+def get(sb: Sandbox, path: str, headers: dict[str, str] | None = None) -> requests.Response:
+    """GET a Shotstack path with the valid key unless other headers are given."""
+    url = f"{sb.shotstack_base_url}{path}"
+    return requests.get(url, headers=SHOTSTACK_HEADERS if headers is None else headers, timeout=5)
+
+
+def post_render(sb: Sandbox, body: Any, version: str = "v1") -> requests.Response:
+    url = f"{sb.shotstack_base_url}/edit/{version}/render"
+    return requests.post(url, data=json.dumps(body), headers=SHOTSTACK_HEADERS, timeout=5)
+
+
+def test_key_missing_401_wrong_403_version_404(sb: Sandbox) -> None:
+    """No key is 401, a wrong key 403 (gateway bodies); a version other than v1/stage is 404."""
+    missing = get(sb, "/edit/v1/templates", {})
+    assert (missing.status_code, missing.json()) == (401, {"message": "Unauthorized"})
+    wrong = get(sb, "/serve/stage/assets/render/" + DONE_ID, {"x-api-key": "nope"})
+    assert (wrong.status_code, wrong.json()) == (403, {"message": "Forbidden"})
+    assert get(sb, "/ingest/v2/sources").status_code == 404
+
+
+def test_render_status_follows_clock(sb: Sandbox) -> None:
+    """A render ready in 60 s walks the documented stages, then is done with url and poster."""
+    seen = []
+    for _ in range(7):
+        body = get(sb, f"/edit/v1/render/{PENDING_ID}").json()["response"]
+        seen.append(body["status"])
+        if body["status"] != "done":
+            assert "url" not in body and "error" not in body
+        sb.clock.advance(10)
+    assert seen == [
+        "queued",
+        "fetching",
+        "preprocessing",
+        "rendering",
+        "generating",
+        "saving",
+        "done",
+    ]
+    assert body["url"].endswith(f"/{PENDING_ID}.mp4")
+    assert body["duration"] == 14.5 and body["renderTime"] == 60000
+
+
+def test_failed_render_has_error_no_url(sb: Sandbox) -> None:
+    """A failed render carries its error and no url; data=false drops the edit."""
+    body = get(sb, f"/edit/v1/render/{FAILED_ID}?data=false").json()["response"]
+    assert body["status"] == "failed" and body["error"] == "Render failed: bad source"
+    assert "url" not in body and "data" not in body
+    full = get(sb, f"/edit/v1/render/{DONE_ID}").json()["response"]
+    assert full["data"] == edit() and full["poster"].endswith(f"{DONE_ID}-poster.jpg")
+    assert full["thumbnail"] is None
+    assert get(sb, f"/edit/v1/render/{DONE_ID}?data=maybe").status_code == 400
+
+
+def test_versions_are_isolated(sb: Sandbox) -> None:
+    """A stage render and its files are 404 on v1 and found on stage."""
+    assert get(sb, f"/edit/v1/render/{STAGE_ID}").status_code == 404
+    assert get(sb, f"/edit/stage/render/{STAGE_ID}").status_code == 200
+    assert get(sb, f"/serve/v1/assets/{STAGE_VIDEO_ID}").status_code == 404
+    assert get(sb, f"/serve/stage/assets/{STAGE_VIDEO_ID}").status_code == 200
+    assert get(sb, f"/serve/v1/assets/render/{STAGE_ID}").status_code == 404
+    assert get(sb, "/edit/stage/templates").json()["response"]["templates"] == []
+
+
+def test_bad_ids_400_unknown_ids_404(sb: Sandbox) -> None:
+    """Ids off the spec's UUID pattern are 400; well-formed unknown ids are 404, spec-shaped."""
+    unknown = "99999999-9999-4999-8999-999999999999"
+    bad = get(sb, "/edit/v1/render/not-a-uuid")
+    assert bad.status_code == 400 and bad.json()["success"] is False
+    assert get(sb, f"/edit/v1/render/{unknown}").json()["message"] == "Not Found"
+    for path in ("/serve/v1/assets/", "/serve/v1/assets/render/"):
+        assert get(sb, path + "123").json()["errors"][0]["status"] == "400"
+        response = get(sb, path + unknown)
+        assert response.status_code == 404 and response.json()["errors"][0]["title"] == "Not Found"
+
+
+def test_assets_appear_when_done_and_import(sb: Sandbox) -> None:
+    """Files exist only once the render is done; each imports until its own ready time."""
+    assert get(sb, f"/serve/v1/assets/render/{PENDING_ID}").json() == {"data": []}
+    by_render = get(sb, f"/serve/v1/assets/render/{DONE_ID}").json()["data"]
+    status = {a["attributes"]["id"]: a["attributes"]["status"] for a in by_render}
+    assert status == {VIDEO_ID: "ready", POSTER_ID: "importing"}
+    sb.clock.advance(31)
+    poster = get(sb, f"/serve/v1/assets/{POSTER_ID}").json()["data"]
+    assert poster["type"] == "asset" and poster["attributes"]["status"] == "ready"
+    assert poster["attributes"]["renderId"] == DONE_ID
+
+
+def test_post_render_then_get(sb: Sandbox) -> None:
+    """POST queues a render (201, QueuedResponse) that GET finds queued, then done with files."""
+    created = post_render(sb, edit(length=30))
+    assert created.status_code == 201
+    assert created.json()["response"]["message"] == "Render Successfully Queued"
+    rid = created.json()["response"]["id"]
+    first = get(sb, f"/edit/v1/render/{rid}").json()["response"]
+    assert (first["status"], first["duration"], first["data"]) == ("queued", 32.0, edit(length=30))
+    assert get(sb, f"/edit/stage/render/{rid}").status_code == 404
+    sb.clock.advance(20)
+    assert get(sb, f"/edit/v1/render/{rid}").json()["response"]["status"] == "done"
+    assert len(get(sb, f"/serve/v1/assets/render/{rid}").json()["data"]) == 2
+    assert post_render(sb, {"timeline": {}}).status_code == 400
+    assert post_render(sb, "not an edit").json()["success"] is False
+
+
+def test_edit_rate_limit_per_version_no_retry_after() -> None:
+    """Edit stage allows 150 x 0.02 = 3 calls; the 4th is 429 without Retry-After; v1 unaffected."""
+    with serving(rate_limit_scale=0.02) as sb:
+        assert [get(sb, "/edit/stage/templates").status_code for _ in range(3)] == [200] * 3
+        limited = get(sb, "/edit/stage/templates")
+        assert (limited.status_code, limited.json()) == (429, {"message": "Too Many Requests"})
+        assert "Retry-After" not in limited.headers
+        assert get(sb, "/edit/v1/templates").status_code == 200
+        assert get(sb, "/ingest/stage/sources").status_code == 200
+
+
+def test_shotstack_faults(sb: Sandbox) -> None:
+    """Injected 429 has no Retry-After; 5xx bodies are gateway style; faults stop after count."""
+    sb.set_fault("shotstack.render_get", Fault(kind=429, count=1))
+    limited = get(sb, f"/edit/v1/render/{DONE_ID}")
+    assert limited.status_code == 429 and "Retry-After" not in limited.headers
+    assert get(sb, f"/edit/v1/render/{DONE_ID}").status_code == 200
+    sb.set_fault("shotstack.sources", Fault(kind=500))
+    assert get(sb, "/ingest/v1/sources").json() == {"message": "Internal Server Error"}
+
+
+class _Receiver(BaseHTTPRequestHandler):
+    """Collects callback bodies posted to it."""
+
+    received: ClassVar[list[dict[str, Any]]] = []
+
+    def do_POST(self) -> None:
+        length = int(self.headers["Content-Length"])
+        self.received.append({"path": self.path, **json.loads(self.rfile.read(length))})
+        self.send_response(200)
+        self.end_headers()
+
+    def log_message(self, *args: Any) -> None:
+        pass
+
+
+@pytest.fixture
+def receiver() -> Iterator[tuple[str, list[dict[str, Any]]]]:
+    received: list[dict[str, Any]] = []
+    handler = type("Receiver", (_Receiver,), {"received": received})
+    server = HTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}/hook", received
+    server.shutdown()
+    server.server_close()
+
+
+def wait_for(received: list[Any], n: int) -> None:
+    deadline = time.monotonic() + 5
+    while len(received) < n and time.monotonic() < deadline:
+        time.sleep(0.05)
+
+
+def test_callbacks_once_per_finished_render(receiver: tuple[str, list[dict[str, Any]]]) -> None:
+    """Renders finishing while serving are posted once each (the Edit's own callback URL wins
+    over the sandbox's); renders already final at start are not posted."""
+    url, received = receiver
+    with serving(callback_url=url) as sb:
+        rid = post_render(sb, edit(callback=url + "?edit=1")).json()["response"]["id"]
+        sb.clock.advance(120)
+        wait_for(received, 2)
+        time.sleep(0.5)
+    by_id = {body["id"]: body for body in received}
+    assert len(received) == 2 and set(by_id) == {PENDING_ID, rid}
+    assert by_id[rid]["status"] == "done" and by_id[rid]["url"].endswith(f"{rid}.mp4")
+    assert (by_id[rid]["path"], by_id[PENDING_ID]["path"]) == ("/hook?edit=1", "/hook")
+    assert {by_id[PENDING_ID]["type"], by_id[PENDING_ID]["action"]} == {"edit", "render"}
