@@ -22,20 +22,32 @@ NEXT_PAGE = {"type": "cursor", "cursor_path": "next_page", "cursor_param": "page
 
 RESOURCES: dict[str, dict[str, Any]] = {
     "effects": {
-        "endpoint": {"path": "tools/1.0/effects", "data_selector": "data", "paginator": "single_page"},
+        "endpoint": {
+            "path": "tools/1.0/effects",
+            "data_selector": "data",
+            "paginator": "single_page",
+        },
         "primary_key": "name",
         "write_disposition": "merge",
         "columns": {"name": {"data_type": "text", "nullable": False}},
     },
     "ai_effects": {
-        "endpoint": {"path": "tools/1.0/effects/ai", "data_selector": "data", "paginator": "single_page"},
+        "endpoint": {
+            "path": "tools/1.0/effects/ai",
+            "data_selector": "data",
+            "paginator": "single_page",
+        },
         "primary_key": "name",
         "write_disposition": "merge",
         "columns": {"name": {"data_type": "text", "nullable": False}},
     },
     "image_search": {
-        "endpoint": {"path": "image-tools/search",
-            "params": {"page_size": PAGE_SIZE}, "data_selector": "results", "paginator": NEXT_PAGE},
+        "endpoint": {
+            "path": "image-tools/search",
+            "params": {"page_size": PAGE_SIZE},
+            "data_selector": "results",
+            "paginator": NEXT_PAGE,
+        },
         "primary_key": "id",
         "write_disposition": "merge",
         "columns": {
@@ -48,8 +60,12 @@ RESOURCES: dict[str, dict[str, Any]] = {
         },
     },
     "image_trending": {
-        "endpoint": {"path": "image-tools/trending",
-            "params": {"page_size": PAGE_SIZE}, "data_selector": "items", "paginator": NEXT_PAGE},
+        "endpoint": {
+            "path": "image-tools/trending",
+            "params": {"page_size": PAGE_SIZE},
+            "data_selector": "items",
+            "paginator": NEXT_PAGE,
+        },
         "primary_key": "id",
         "write_disposition": "replace",
         "columns": {
@@ -61,7 +77,11 @@ RESOURCES: dict[str, dict[str, Any]] = {
         },
     },
     "video_tools_info": {
-        "endpoint": {"path": "video-tools/info", "data_selector": "data", "paginator": "single_page"},
+        "endpoint": {
+            "path": "video-tools/info",
+            "data_selector": "data",
+            "paginator": "single_page",
+        },
         "primary_key": "service",
         "write_disposition": "merge",
         "columns": {
@@ -72,8 +92,12 @@ RESOURCES: dict[str, dict[str, Any]] = {
         },
     },
     "genai_models": {
-        "endpoint": {"path": "genai-tools/models",
-            "params": {"page_size": PAGE_SIZE}, "data_selector": "models", "paginator": NEXT_PAGE},
+        "endpoint": {
+            "path": "genai-tools/models",
+            "params": {"page_size": PAGE_SIZE},
+            "data_selector": "models",
+            "paginator": NEXT_PAGE,
+        },
         "primary_key": "id",
         "write_disposition": "merge",
         "columns": {

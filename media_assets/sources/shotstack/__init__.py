@@ -11,6 +11,7 @@ from dlt.sources import DltResource
 from dlt.sources.helpers.rest_client import RESTClient
 from dlt.sources.helpers.rest_client.auth import APIKeyAuth
 from dlt.sources.rest_api import rest_api_resources
+from requests import Response
 
 from . import settings
 
@@ -22,9 +23,23 @@ def unwrap_attributes(item: dict[str, Any]) -> dict[str, Any]:
     return item.get("attributes", item)
 
 
+def _warn_unknown_asset(response: Response, *args: Any, **kwargs: Any) -> None:
+    """An unknown asset id is a config mistake: say which setting, then skip it."""
+    logger.warning(
+        "Shotstack has no hosted asset at %s: check [sources.shotstack_source] asset_ids and "
+        "version.",
+        response.request.path_url,
+    )
+
+
 def _ids(name: str, ids: Iterable[str]) -> DltResource:
     """An unselected resource feeding ids to a child, never loaded itself."""
-    return dlt.resource([{"id": i} for i in dict.fromkeys(ids)], name=name, selected=False)
+    rows = [{"id": i} for i in dict.fromkeys(ids)]
+
+    def feed() -> Iterator[list[dict[str, str]]]:
+        yield rows  # one batch: rest_api children iterate the items of each batch
+
+    return dlt.resource(feed, name=name, selected=False)()
 
 
 def _resource_configs(version: str) -> list[dict[str, Any]]:
@@ -35,6 +50,11 @@ def _resource_configs(version: str) -> list[dict[str, Any]]:
         endpoint["path"] = endpoint["path"].replace("{version}", version)
         if name in settings.JSONAPI_RESOURCES:
             config["processing_steps"] = [{"map": unwrap_attributes}]
+        if name == "assets":
+            endpoint["response_actions"] = [
+                {"status_code": 404, "action": _warn_unknown_asset},
+                {"status_code": 404, "action": "ignore"},
+            ]
         configs.append({"name": name, **config})
     return configs
 

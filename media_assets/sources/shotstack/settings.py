@@ -65,7 +65,11 @@ RESOURCES: dict[str, dict[str, Any]] = {
         },
     },
     "ingest_sources": {
-        "endpoint": {"path": "ingest/{version}/sources", "data_selector": "data", "paginator": "single_page"},
+        "endpoint": {
+            "path": "ingest/{version}/sources",
+            "data_selector": "data",
+            "paginator": "single_page",
+        },
         "primary_key": "id",
         "write_disposition": "merge",
         "columns": {

@@ -1,0 +1,73 @@
+"""Shared fixtures: a seeded sandbox on a free loopback port, isolated dlt config, temp DuckDB files."""
+
+import os
+import shutil
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+
+# before dlt is imported: read the repo's config.toml but never a developer's secrets.toml,
+# and keep dlt's pipeline state out of the home directory
+_DLT_DIR = Path(tempfile.mkdtemp(prefix="media-assets-dlt-"))
+(_DLT_DIR / ".dlt").mkdir()
+shutil.copy(ROOT / ".dlt" / "config.toml", _DLT_DIR / ".dlt" / "config.toml")
+os.environ["DLT_PROJECT_DIR"] = str(_DLT_DIR)
+os.environ["DLT_DATA_DIR"] = str(_DLT_DIR / "data")
+# dlt's backoff, shortened so fault tests take seconds, not minutes
+os.environ["RUNTIME__REQUEST_BACKOFF_FACTOR"] = "0.05"
+os.environ["RUNTIME__REQUEST_MAX_RETRY_DELAY"] = "0.5"
+for name in list(os.environ):
+    if name.startswith(("SOURCES__", "MEDIA_ASSETS_")):
+        del os.environ[name]
+
+import dagster as dg  # noqa: E402
+
+from media_assets.cli import sandbox_env  # noqa: E402
+from media_assets.sandbox import Sandbox, World, WorldSize  # noqa: E402
+
+SEED = 7
+
+
+@pytest.fixture(scope="session")
+def world() -> World:
+    return World.generate(seed=SEED, size=WorldSize())
+
+
+@pytest.fixture(scope="session")
+def sandbox(world: World) -> Iterator[Sandbox]:
+    served = Sandbox(world)
+    with served.serve():
+        yield served
+
+
+@pytest.fixture
+def fresh_sandbox(sandbox: Sandbox) -> Sandbox:
+    """The session's sandbox with no faults, no latency and zeroed counters."""
+    sandbox.clear_faults()
+    sandbox.set_latency(0.0)
+    sandbox.reset_counts()
+    return sandbox
+
+
+@pytest.fixture
+def sandbox_environ(fresh_sandbox: Sandbox, world: World, monkeypatch: pytest.MonkeyPatch) -> dict:
+    """Both sources pointed at the sandbox, with its keys, through dlt's environment variables."""
+    env = sandbox_env(fresh_sandbox, world)
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    return env
+
+
+@pytest.fixture
+def warehouse(tmp_path: Path) -> str:
+    return str(tmp_path / "warehouse" / "media_assets.duckdb")
+
+
+@pytest.fixture
+def instance() -> Iterator[dg.DagsterInstance]:
+    with dg.instance_for_test() as test_instance:
+        yield test_instance

@@ -1,0 +1,91 @@
+"""The code location: its asset graph, and that it loads with no keys and no network."""
+
+import os
+import subprocess
+import sys
+
+import dagster as dg
+
+from media_assets.definitions import defs
+
+from .conftest import ROOT
+
+PICSART = [
+    "ai_effects",
+    "balance",
+    "effects",
+    "genai_models",
+    "image_search",
+    "image_trending",
+    "video_tools_info",
+]
+SHOTSTACK = ["assets", "assets_by_render", "ingest_sources", "renders", "templates"]
+
+
+def test_asset_keys_groups_and_kinds() -> None:
+    """Every API resource is one asset `<api>/<resource>` in group `<api>`, kinds dlt and duckdb."""
+    graph = defs.resolve_asset_graph()
+    dlt_keys = {k for k in graph.get_all_asset_keys() if k.path[0] in ("picsart", "shotstack")}
+    assert dlt_keys == {dg.AssetKey(["picsart", n]) for n in PICSART} | {
+        dg.AssetKey(["shotstack", n]) for n in SHOTSTACK
+    }
+    for key in dlt_keys:
+        node = graph.get(key)
+        assert node.group_name == key.path[0]
+        assert {"dlt", "duckdb"} <= set(node.kinds)
+        assert node.description
+        assert isinstance(node.metadata.get("dagster/column_schema"), dg.TableSchema)
+
+
+def test_renders_to_assets_by_render_is_the_only_dlt_edge() -> None:
+    """`assets_by_render` depends on `renders`; no other dlt asset has an upstream."""
+    graph = defs.resolve_asset_graph()
+    edges = {
+        (parent.to_user_string(), key.to_user_string())
+        for key in graph.get_all_asset_keys()
+        if key.path[0] in ("picsart", "shotstack")
+        for parent in graph.get(key).parent_keys
+    }
+    assert edges == {("shotstack/renders", "shotstack/assets_by_render")}
+
+
+LOAD_OFFLINE = """
+import socket
+def refuse(*args, **kwargs):
+    raise AssertionError("the code location touched the network")
+socket.socket.connect = refuse
+socket.create_connection = refuse
+from media_assets.definitions import defs
+print(len(defs.resolve_asset_graph().get_all_asset_keys()))
+"""
+
+
+def test_location_loads_with_empty_environment(tmp_path) -> None:
+    """With no environment and no secrets file, and sockets refused, the definitions still load."""
+    env = {"PATH": os.environ["PATH"], "HOME": str(tmp_path), "DLT_DATA_DIR": str(tmp_path)}
+    done = subprocess.run(
+        [sys.executable, "-c", LOAD_OFFLINE],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    assert int(done.stdout.strip().splitlines()[-1]) >= 12
+
+
+def test_dg_lists_the_definitions() -> None:
+    """`dg list defs` loads the location through [tool.dg] in pyproject.toml."""
+    dg_cli = os.path.join(os.path.dirname(sys.executable), "dg")
+    done = subprocess.run(
+        [dg_cli, "list", "defs", "--json"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env={**os.environ, "NO_COLOR": "1"},
+    )
+    assert done.returncode == 0, done.stderr
+    assert "shotstack/assets_by_render" in done.stdout
+    assert "picsart/balance" in done.stdout

@@ -1,0 +1,127 @@
+"""Bad input ends in a clear error that names the setting to fix, never shows a key, loses nothing."""
+
+import dagster as dg
+import pytest
+
+from media_assets.sandbox import Fault, Sandbox
+
+from .materialize import count, materialize, table_exists
+
+WRONG_KEY = "not-the-right-key-0123456789"
+
+
+def failure_text(result: dg.ExecuteInProcessResult) -> str:
+    failures = [e for e in result.all_events if e.event_type == dg.DagsterEventType.STEP_FAILURE]
+    assert failures, "the run should have failed"
+    return "\n".join(str(e.step_failure_data.error) for e in failures)
+
+
+def all_logs(instance: dg.DagsterInstance, result: dg.ExecuteInProcessResult) -> str:
+    records = instance.all_logs(result.run_id)
+    return "\n".join(str(r.dagster_event or "") + str(r.user_message) for r in records)
+
+
+@pytest.mark.parametrize(
+    ("api", "env", "section"),
+    [
+        ("picsart", "SOURCES__PICSART_SOURCE__API_KEY", "[sources.picsart_source] api_key"),
+        ("shotstack", "SOURCES__SHOTSTACK_SOURCE__API_KEY", "[sources.shotstack_source] api_key"),
+    ],
+)
+def test_missing_key_names_both_places_to_set_it(
+    api: str,
+    env: str,
+    section: str,
+    sandbox_environ: dict,
+    fresh_sandbox: Sandbox,
+    warehouse: str,
+    instance: dg.DagsterInstance,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """No key: the run fails before any request, naming secrets.toml's section and the variable."""
+    monkeypatch.delenv(env)
+    result = materialize(warehouse, instance, selection=[f"{api}/*"], raise_on_error=False)
+    text = failure_text(result)
+    assert section in text and env in text
+    assert sum(n for name, n in fresh_sandbox.counts.items() if name.startswith(api)) == 0
+
+
+@pytest.mark.parametrize(
+    ("api", "env", "endpoint", "status"),
+    [
+        ("picsart", "SOURCES__PICSART_SOURCE__API_KEY", "picsart.balance", "401"),
+        ("shotstack", "SOURCES__SHOTSTACK_SOURCE__API_KEY", "shotstack.render_get", "403"),
+    ],
+)
+def test_refused_key_fails_at_once_without_retry_or_leak(
+    api: str,
+    env: str,
+    endpoint: str,
+    status: str,
+    sandbox_environ: dict,
+    fresh_sandbox: Sandbox,
+    warehouse: str,
+    instance: dg.DagsterInstance,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A wrong key is refused once, the error names the setting, and the key appears nowhere."""
+    monkeypatch.setenv(env, WRONG_KEY)
+    result = materialize(warehouse, instance, selection=[f"{api}/*"], raise_on_error=False)
+    text = failure_text(result)
+    assert f"HTTP {status}" in text and env in text
+    assert WRONG_KEY not in text
+    assert WRONG_KEY not in all_logs(instance, result)
+    assert fresh_sandbox.counts[endpoint] == 1, "a refused key is not retried"
+
+
+def test_brief_only_404_leaves_an_empty_table_and_loads_the_rest(
+    sandbox_environ: dict,
+    fresh_sandbox: Sandbox,
+    warehouse: str,
+    instance: dg.DagsterInstance,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """Where the real service lacks a brief-only endpoint, its table is empty and others load."""
+    fresh_sandbox.set_fault("picsart.image_trending", Fault(kind=404))
+    result = materialize(warehouse, instance, selection=["picsart/*"])
+    assert result.success
+    assert table_exists(warehouse, "picsart_data", "image_trending")
+    assert count(warehouse, "picsart_data.image_trending") == 0
+    assert count(warehouse, "picsart_data.effects") == len(fresh_sandbox.world.picsart.effects)
+    assert "not in Picsart's published API" in caplog.text
+
+
+def test_5xx_storm_fails_clearly_and_loads_nothing_partial(
+    sandbox_environ: dict, fresh_sandbox: Sandbox, warehouse: str, instance: dg.DagsterInstance
+) -> None:
+    """A 503 that outlasts dlt's retries fails the run with the status and loads no table."""
+    fresh_sandbox.set_fault("shotstack.templates", Fault(kind=503))
+    result = materialize(
+        warehouse, instance, selection=["shotstack/templates"], raise_on_error=False
+    )
+    text = failure_text(result)
+    assert "HTTP 503" in text and "request_max_attempts" in text
+    assert fresh_sandbox.counts["shotstack.templates"] == 5, (
+        "dlt retried up to request_max_attempts"
+    )
+    assert not table_exists(warehouse, "shotstack_data", "templates")
+
+
+def test_transient_429s_are_retried_and_lose_nothing(
+    sandbox_environ: dict, fresh_sandbox: Sandbox, warehouse: str, instance: dg.DagsterInstance
+) -> None:
+    """Two 429s then success: the run succeeds with every row, after exactly two extra calls."""
+    fresh_sandbox.set_fault("shotstack.templates", Fault(kind=429, count=2))
+    materialize(warehouse, instance, selection=["shotstack/templates"])
+    assert fresh_sandbox.counts["shotstack.templates"] == 3
+    assert count(warehouse, "shotstack_data.templates") == len(fresh_sandbox.world.templates["v1"])
+
+
+def test_malformed_body_fails_clearly(
+    sandbox_environ: dict, fresh_sandbox: Sandbox, warehouse: str, instance: dg.DagsterInstance
+) -> None:
+    """A body that is not JSON ends in an error that says so and names the base_url setting."""
+    fresh_sandbox.set_fault("picsart.balance", Fault(kind="malformed"))
+    result = materialize(warehouse, instance, selection=["picsart/balance"], raise_on_error=False)
+    text = failure_text(result)
+    assert "not valid JSON" in text and "[sources.picsart_source] base_url" in text

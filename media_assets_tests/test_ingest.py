@@ -1,0 +1,87 @@
+"""Every Picsart and Shotstack resource loads from the sandbox into DuckDB, exactly and idempotently."""
+
+import dagster as dg
+
+from media_assets.cli import demo_query
+from media_assets.sandbox import Sandbox, World
+
+from .materialize import count, materialize, rows
+
+
+def expected_counts(world: World, version: str = "v1") -> dict[str, int]:
+    """Rows each table must hold after one load, computed from the world, not the warehouse."""
+    return {
+        "picsart_data.balance": 1,
+        "picsart_data.effects": len(world.picsart.effects),
+        "picsart_data.ai_effects": len(world.picsart.ai_effects),
+        "picsart_data.image_search": len(world.picsart.search(demo_query(world))),
+        "picsart_data.image_trending": len(world.picsart.trending),
+        "picsart_data.video_tools_info": 1,
+        "picsart_data.genai_models": len(world.picsart.models),
+        "shotstack_data.renders": len(world.render_ids(version)),
+        "shotstack_data.assets": 3,
+        "shotstack_data.templates": len(world.templates[version]),
+        "shotstack_data.ingest_sources": len(world.sources[version]),
+    }
+
+
+def test_every_resource_loads_exact_rows(
+    sandbox_environ: dict, world: World, warehouse: str, instance: dg.DagsterInstance
+) -> None:
+    """One run materializes all twelve assets and each table holds exactly the world's rows."""
+    result = materialize(warehouse, instance)
+    materialized = {e.asset_key.to_user_string() for e in result.get_asset_materialization_events()}
+    assert len(materialized) == 12
+    for table, expected in expected_counts(world).items():
+        assert count(warehouse, table) == expected, table
+    assert len(world.picsart.search(demo_query(world))) > 0
+
+
+def test_assets_by_render_follow_loaded_done_renders(
+    sandbox_environ: dict, world: World, warehouse: str, instance: dg.DagsterInstance
+) -> None:
+    """Each done render brings exactly its hosted files, and every file names a loaded render."""
+    materialize(warehouse, instance)
+    done = [
+        r for (r,) in rows(warehouse, "select id from shotstack_data.renders where status='done'")
+    ]
+    assert done, "the seeded world has done renders"
+    assert count(warehouse, "shotstack_data.assets_by_render") == sum(
+        len(world.assets_for(render_id)) for render_id in done
+    )
+    orphans = rows(
+        warehouse,
+        "select a.id from shotstack_data.assets_by_render a "
+        "left join shotstack_data.renders r on r.id = a.render_id where r.id is null",
+    )
+    assert orphans == []
+
+
+def test_second_run_duplicates_nothing(
+    sandbox_environ: dict, world: World, warehouse: str, instance: dg.DagsterInstance
+) -> None:
+    """Entities merge on their id; only the balance grows, by one snapshot per run."""
+    materialize(warehouse, instance)
+    first = {table: count(warehouse, table) for table in expected_counts(world)}
+    first["shotstack_data.assets_by_render"] = count(warehouse, "shotstack_data.assets_by_render")
+    materialize(warehouse, instance)
+    for table, rows_before in first.items():
+        grown = 1 if table == "picsart_data.balance" else 0
+        if table == "shotstack_data.assets_by_render":
+            continue  # a render may finish between runs and bring new files
+        assert count(warehouse, table) == rows_before + grown, table
+    ids = rows(
+        warehouse, "select count(*) - count(distinct id) from shotstack_data.assets_by_render"
+    )
+    assert ids == [(0,)]
+
+
+def test_sources_send_keys_and_accept_header(
+    sandbox_environ: dict, fresh_sandbox: Sandbox, warehouse: str, instance: dg.DagsterInstance
+) -> None:
+    """A run makes one call per render and per endpoint page, counted by the sandbox."""
+    materialize(warehouse, instance)
+    counts = fresh_sandbox.counts
+    assert counts["picsart.balance"] == 1
+    assert counts["shotstack.render_get"] == len(fresh_sandbox.world.render_ids("v1"))
+    assert counts["shotstack.templates"] == 1
