@@ -11,6 +11,8 @@ from .resources import duckdb_path
 from .sandbox import Sandbox, World
 
 DATASETS = ("picsart_data", "shotstack_data")
+# step-by-step event logs belong in the UI; the terminal gets warnings and the summary
+QUIET = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
 
 
 def table_rows(database: str) -> dict[str, int]:
@@ -23,9 +25,7 @@ def table_rows(database: str) -> dict[str, int]:
             list(DATASETS),
         ).fetchall()
         return {
-            f"{schema}.{name}": con.execute(f'select count(*) from "{schema}"."{name}"').fetchone()[
-                0
-            ]
+            f"{schema}.{name}": con.execute(f'select count(*) from "{schema}"."{name}"').fetchone()[0]
             for schema, name in tables
         }
 
@@ -50,7 +50,7 @@ def run_demo(seed: int = 7, version: str = "v1") -> int:
         from .definitions import defs
 
         job = defs.resolve_implicit_global_asset_job_def()
-        result = job.execute_in_process(instance=dg.DagsterInstance.get())
+        result = job.execute_in_process(instance=dg.DagsterInstance.get(), run_config=QUIET)
     if not result.success:
         print("The demo run failed; see the errors above.")
         return 1

@@ -1,0 +1,112 @@
+"""Test helper: a real dagster-webserver (or `dagster dev`) subprocess and its GraphQL API."""
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+
+import requests
+
+from .conftest import ROOT
+
+LAUNCH = """
+mutation Launch($params: ExecutionParams!) {
+  launchPipelineExecution(executionParams: $params) {
+    __typename
+    ... on LaunchRunSuccess { run { runId } }
+    ... on PythonError { message }
+    ... on RunConfigValidationInvalid { errors { message } }
+  }
+}"""
+RUN_STATUS = "query Status($id: ID!) { runOrError(runId: $id) { ... on Run { status } } }"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def instance_home(path: Path, coordinator: str = "DefaultRunCoordinator") -> Path:
+    """A DAGSTER_HOME like the repo's, with the run coordinator the test needs."""
+    path.mkdir(parents=True, exist_ok=True)
+    (path / "dagster.yaml").write_text(
+        (ROOT / "dagster_home" / "dagster.yaml").read_text()
+        + f"run_coordinator:\n  module: dagster._core.run_coordinator\n  class: {coordinator}\n"
+    )
+    return path
+
+
+class GraphQL:
+    def __init__(self, url: str) -> None:
+        self.url = url
+
+    def __call__(self, query: str, **variables: object) -> dict:
+        response = requests.post(f"{self.url}/graphql", json={"query": query, "variables": variables}, timeout=60)
+        response.raise_for_status()
+        body = response.json()
+        assert "errors" not in body, body["errors"]
+        return body["data"]
+
+    def launch(self, asset_paths: Sequence[Sequence[str]], run_config: dict | None = None) -> str:
+        params = {
+            "selector": {
+                "repositoryLocationName": "media_assets",
+                "repositoryName": "__repository__",
+                "pipelineName": "__ASSET_JOB",
+                "assetSelection": [{"path": list(p)} for p in asset_paths],
+            },
+            "runConfigData": run_config or {},
+            "mode": "default",
+        }
+        launched = self(LAUNCH, params=params)["launchPipelineExecution"]
+        assert launched["__typename"] == "LaunchRunSuccess", launched
+        return launched["run"]["runId"]
+
+    def wait_for_run(self, run_id: str, timeout: float = 180) -> str:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            status = self(RUN_STATUS, id=run_id)["runOrError"]["status"]
+            if status in ("SUCCESS", "FAILURE", "CANCELED"):
+                return status
+            time.sleep(0.5)
+        raise TimeoutError(f"run {run_id} did not finish in {timeout}s")
+
+
+@contextmanager
+def serve_ui(command: Sequence[str], env: dict[str, str], log: Path, timeout: float = 180) -> Iterator[GraphQL]:
+    """Start the UI process, wait until its GraphQL answers, and stop it with its children."""
+    port = free_port()
+    args = [*command, "-h", "127.0.0.1", "-p", str(port), "-w", str(ROOT / "workspace.yaml")]
+    with open(log, "w") as out:
+        process = subprocess.Popen(
+            args, cwd=ROOT, env={**os.environ, **env}, stdout=out, stderr=subprocess.STDOUT, start_new_session=True
+        )
+        url = f"http://127.0.0.1:{port}"
+        try:
+            deadline = time.monotonic() + timeout
+            while time.monotonic() < deadline:
+                assert process.poll() is None, log.read_text()
+                try:
+                    if requests.get(f"{url}/server_info", timeout=2).ok:
+                        break
+                except requests.ConnectionError:
+                    pass
+                time.sleep(0.5)
+            else:
+                raise TimeoutError(log.read_text())
+            yield GraphQL(url)
+        finally:
+            os.killpg(process.pid, 15)
+            try:
+                process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                os.killpg(process.pid, 9)
+
+
+def bin_path(name: str) -> str:
+    return str(Path(sys.executable).parent / name)
