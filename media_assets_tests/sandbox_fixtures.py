@@ -84,12 +84,9 @@ def hand_world() -> World:
                 [("Red Sunset", ["sun"]), ("Cityscape", ["urban"]), ("Beach", ["sunset"])]
             )
         ],
-        trending=[
-            {"id": f"t{n}", "title": f"T{n}", "url": "u", "rank": n, "score": 1.0} for n in range(7)
-        ],
+        trending=[{"id": f"t{n}", "title": f"T{n}", "url": "u", "rank": n, "score": 1.0} for n in range(7)],
         models=[
-            {"id": f"m{n}", "name": "n", "kind": "k", "credits_per_call": 1, "created": "c"}
-            for n in range(5)
+            {"id": f"m{n}", "name": "n", "kind": "k", "credits_per_call": 1, "created": "c"} for n in range(5)
         ],
     )
     return World(
@@ -109,11 +106,7 @@ def hand_world() -> World:
         ],
         templates={"v1": [Template(DONE_ID, "Promo", NOW - day, NOW)], "stage": []},
         sources={
-            "v1": [
-                Source(
-                    "abcdefgh-1234-abcd-1234-abcdefghijkl", "https://x.test/in.mp4", NOW - day, NOW
-                )
-            ],
+            "v1": [Source("abcdefgh-1234-abcd-1234-abcdefghijkl", "https://x.test/in.mp4", NOW - day, NOW)],
             "stage": [],
         },
     )

@@ -20,9 +20,7 @@ def sb() -> Iterator[Sandbox]:
 
 def get(sb: Sandbox, path: str, headers: dict[str, str] | None = None) -> requests.Response:
     """GET a Picsart path with the valid key unless other headers are given."""
-    return requests.get(
-        f"{sb.picsart_base_url}{path}", headers=headers or PICSART_HEADERS, timeout=5
-    )
+    return requests.get(f"{sb.picsart_base_url}{path}", headers=headers or PICSART_HEADERS, timeout=5)
 
 
 def test_generate_is_deterministic_and_sized() -> None:
@@ -118,9 +116,7 @@ def test_search_matches_tag_or_title(sb: Sandbox) -> None:
 def test_picsart_rate_limit_counts_down() -> None:
     """With limit 500 x 0.006 = 3 the headers count 2, 1, 0, then 429 with the headers."""
     with serving(rate_limit_scale=0.006) as sb:
-        available = [
-            get(sb, "/tools/1.0/effects").headers["X-Picsart-Ratelimit-Available"] for _ in range(3)
-        ]
+        available = [get(sb, "/tools/1.0/effects").headers["X-Picsart-Ratelimit-Available"] for _ in range(3)]
         assert available == ["2", "1", "0"]
         response = get(sb, "/tools/1.0/balance")
         assert response.status_code == 429
@@ -139,7 +135,8 @@ def test_rate_window_refills() -> None:
 
 
 def test_fault_count_and_kinds(sb: Sandbox) -> None:
-    """count=2 injects exactly two 503s; malformed is 200 JSON that does not parse."""
+    """count=2 injects exactly two 503s; malformed is 200 JSON that does not parse; 404 stands
+    for an endpoint the real service lacks; unknown kinds are refused."""
     sb.set_fault("picsart.effects", Fault(kind=503, count=2))
     statuses = [get(sb, "/tools/1.0/effects").status_code for _ in range(3)]
     assert statuses == [503, 503, 200]
@@ -150,8 +147,13 @@ def test_fault_count_and_kinds(sb: Sandbox) -> None:
     assert "X-Picsart-Ratelimit-Available" in response.headers
     with pytest.raises(ValueError):
         response.json()
+    sb.set_fault("picsart.image_trending", Fault(kind=404))
+    missing = get(sb, "/image-tools/trending")
+    assert (missing.status_code, missing.json()["message"]) == (404, "Not Found")
     sb.clear_faults()
     assert get(sb, "/tools/1.0/balance").status_code == 200
+    with pytest.raises(ValueError):
+        Fault(kind=418)
 
 
 def test_fault_share_is_seeded(sb: Sandbox) -> None:

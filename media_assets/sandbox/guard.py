@@ -8,7 +8,9 @@ import time
 import zlib
 from dataclasses import dataclass, field
 
-FAULT_KINDS = (429, 500, 502, 503, "malformed")
+# 429 and 5xx are the transient failures; 400-404 stand for a service that refuses or lacks
+# an endpoint (e.g. a brief-only Picsart path the real API does not publish)
+FAULT_KINDS = (400, 401, 403, 404, 429, 500, 502, 503, "malformed")
 
 
 @dataclass

@@ -95,9 +95,7 @@ class Sandbox:
         sock.bind(("127.0.0.1", port))
         config = uvicorn.Config(self.app, log_level="warning", lifespan="off")
         server = uvicorn.Server(config)
-        thread = threading.Thread(
-            target=server.run, kwargs={"sockets": [sock]}, name="sandbox", daemon=True
-        )
+        thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, name="sandbox", daemon=True)
         notifier = CallbackNotifier(self)
         thread.start()
         deadline = time.monotonic() + 10

@@ -24,9 +24,7 @@ RATE_LIMITS = {
     "serve": {"v1": 600, "stage": 300},
     "ingest": {"v1": 300, "stage": 120},
 }
-UUID_RE = re.compile(
-    r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"
-)
+UUID_RE = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
 PLANS = {"v1": "basic", "stage": "sandbox"}
 
 

@@ -86,9 +86,7 @@ def source_item(sb: Sandbox, source: Source, version: str) -> dict[str, Any]:
         "outputs": {"renditions": source.renditions},
     }
     if source.status == "ready":
-        attributes.update(
-            width=source.width, height=source.height, duration=source.duration, fps=source.fps
-        )
+        attributes.update(width=source.width, height=source.height, duration=source.duration, fps=source.fps)
     attributes["created"] = iso_z(source.created)
     attributes["updated"] = iso_z(source.updated)
     return {"type": "source", "id": source.id, "attributes": attributes}
