@@ -85,3 +85,16 @@ def test_sources_send_keys_and_accept_header(
     assert counts["picsart.balance"] == 1
     assert counts["shotstack.render_get"] == len(fresh_sandbox.world.render_ids("v1"))
     assert counts["shotstack.templates"] == 1
+
+
+def test_pipeline_dataset_reads_the_warehouse(
+    sandbox_environ: dict, world: World, warehouse: str, instance: dg.DagsterInstance
+) -> None:
+    """The README's `pipeline.dataset()` query works on the loaded file (sqlglot pinned for it)."""
+    import dlt
+
+    materialize(warehouse, instance, selection=["shotstack/renders"])
+    pipeline = dlt.pipeline(
+        "shotstack_pipeline", destination=dlt.destinations.duckdb(warehouse), dataset_name="shotstack_data"
+    )
+    assert len(pipeline.dataset().renders.fetchall()) == len(world.render_ids("v1"))
