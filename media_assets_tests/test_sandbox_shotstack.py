@@ -45,12 +45,15 @@ def post_render(sb: Sandbox, body: Any, version: str = "v1") -> requests.Respons
 
 
 def test_key_missing_401_wrong_403_version_404(sb: Sandbox) -> None:
-    """No key is 401, a wrong key 403 (gateway bodies); a version other than v1/stage is 404."""
+    """No key is 401, a wrong key 403 (gateway bodies); a version other than v1/stage is 404;
+    a wrong method gets a JSON gateway body too."""
     missing = get(sb, "/edit/v1/templates", {})
     assert (missing.status_code, missing.json()) == (401, {"message": "Unauthorized"})
     wrong = get(sb, "/serve/stage/assets/render/" + DONE_ID, {"x-api-key": "nope"})
     assert (wrong.status_code, wrong.json()) == (403, {"message": "Forbidden"})
     assert get(sb, "/ingest/v2/sources").status_code == 404
+    unrouted = requests.delete(f"{sb.shotstack_base_url}/edit/v1/templates", timeout=5)
+    assert (unrouted.status_code, unrouted.json()) == (405, {"message": "Method Not Allowed"})
 
 
 def test_render_status_follows_clock(sb: Sandbox) -> None:

@@ -71,8 +71,9 @@ def _shotstack(sb: Sandbox, name: str, api: str, handler: shotstack.Handler) -> 
 
 async def _http_error(request: Request, exc: Exception) -> Response:
     """Unrouted paths and wrong methods answer JSON like the gateways do, not plain text."""
-    status = exc.status_code if isinstance(exc, HTTPException) else 500
-    return json_response({"message": "Not Found" if status == 404 else str(exc)}, status)
+    if isinstance(exc, HTTPException):
+        return json_response({"message": exc.detail}, exc.status_code)
+    return json_response({"message": "Internal Server Error"}, 500)
 
 
 def build_app(sb: Sandbox) -> Starlette:
