@@ -3,6 +3,7 @@
 import os
 from pathlib import Path
 
+import dagster as dg
 from dagster_dlt import DagsterDltResource
 from dagster_duckdb import DuckDBResource
 
@@ -25,9 +26,20 @@ def ensure_parent_dir(database: str) -> str:
     return database
 
 
+class UsageThresholds(dg.ConfigurableResource):
+    """Limits the usage checks judge against; set them in the launchpad or in build_resources."""
+
+    credits_warn_below: int = 1000
+    credits_error_below: int = 200
+    runway_warn_days: float = 7.0
+    snapshot_max_age_hours: float = 2.0
+    max_failure_rate: float = 0.2
+
+
 def build_resources(database: str | None = None) -> dict[str, object]:
     """The resources every asset of this location asks for, by their short keys."""
     return {
         "duckdb": DuckDBResource(database=database or duckdb_path()),
         "dlt": DagsterDltResource(),
+        "usage_thresholds": UsageThresholds(),
     }

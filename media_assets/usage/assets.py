@@ -1,0 +1,79 @@
+"""The usage summaries: SQL assets over the dlt tables, rebuilt in full whenever their inputs change."""
+
+import dagster as dg
+from dagster_duckdb import DuckDBResource
+
+from ..resources import DUCKDB_WRITERS_POOL
+from .tables import number, rebuild, table_metadata
+
+BALANCE = dg.AssetKey(["picsart", "balance"])
+RENDERS = dg.AssetKey(["shotstack", "renders"])
+ASSETS_BY_RENDER = dg.AssetKey(["shotstack", "assets_by_render"])
+GROUP = "usage"
+
+
+def _usage_asset(deps: list[dg.AssetKey]):
+    """Shared settings: group and kind, lineage to the raw tables, eager updates, the writers' pool."""
+    return dg.asset(
+        key_prefix=GROUP,
+        group_name=GROUP,
+        kinds={"duckdb", "sql"},
+        deps=deps,
+        automation_condition=dg.AutomationCondition.eager(),
+        pool=DUCKDB_WRITERS_POOL,
+    )
+
+
+@_usage_asset(deps=[BALANCE])
+def credit_balance_daily(duckdb: DuckDBResource) -> dg.MaterializeResult:
+    """Picsart credits per UTC day: spend, top-ups, 7-day burn and the days left before credits run out."""
+    with duckdb.get_connection() as con:
+        table = rebuild(con, "credit_balance_daily")
+    latest = table.records()[-1] if table.rows else {}
+    return dg.MaterializeResult(
+        metadata={
+            **table_metadata(table),
+            "credits_remaining": number(latest.get("closing_credits")),
+            "days_of_credit_left": number(latest.get("days_of_credit_left")),
+        }
+    )
+
+
+def _render_figures(rows: list[dict]) -> dict[str, dg.MetadataValue]:
+    """Output minutes and failure rate over `rows`, so the UI can plot them run after run."""
+    done = sum(r["renders_done"] for r in rows)
+    failed = sum(r["renders_failed"] for r in rows)
+    return {
+        "minutes_rendered": number(sum(r["minutes_rendered"] for r in rows)),
+        "failure_rate": number(failed / (done + failed) if done + failed else None),
+    }
+
+
+@_usage_asset(deps=[RENDERS, ASSETS_BY_RENDER])
+def render_usage_daily(duckdb: DuckDBResource) -> dg.MaterializeResult:
+    """Shotstack renders per UTC day and API version: outcomes, output minutes, render speed, failures."""
+    with duckdb.get_connection() as con:
+        table = rebuild(con, "render_usage_daily")
+    records = table.records()
+    last_day = records[-1]["day"] if records else None
+    # the figures of the newest day, every version together
+    return dg.MaterializeResult(
+        metadata={
+            **table_metadata(table),
+            **_render_figures([r for r in records if r["day"] == last_day]),
+        }
+    )
+
+
+@_usage_asset(deps=[RENDERS, ASSETS_BY_RENDER])
+def render_usage_summary(duckdb: DuckDBResource) -> dg.MaterializeResult:
+    """Whole-period Shotstack totals per API version and overall: the figures a dashboard shows first."""
+    with duckdb.get_connection() as con:
+        table = rebuild(con, "render_usage_summary")
+    overall = [r for r in table.records() if r["version"] == "all"]
+    return dg.MaterializeResult(
+        metadata={**table_metadata(table, latest_first=False), **_render_figures(overall)}
+    )
+
+
+assets = [credit_balance_daily, render_usage_daily, render_usage_summary]

@@ -1,0 +1,152 @@
+"""Asset checks on the balance, its forecast and the Shotstack tables; each names the rows it judged."""
+
+from datetime import UTC, datetime, timedelta
+
+import dagster as dg
+from dagster_duckdb import DuckDBResource
+
+from ..resources import DUCKDB_WRITERS_POOL, UsageThresholds
+from .assets import ASSETS_BY_RENDER, BALANCE, RENDERS, credit_balance_daily
+from .tables import number
+
+WARN, ERROR = dg.AssetCheckSeverity.WARN, dg.AssetCheckSeverity.ERROR
+# checks open the warehouse file too, so they queue behind writers instead of hitting the lock
+POOL = DUCKDB_WRITERS_POOL
+
+
+def _newest_snapshot(duckdb: DuckDBResource) -> tuple[datetime, int] | None:
+    with duckdb.get_connection() as con:
+        row = con.execute(
+            "select taken_at, credits from picsart_data.balance "
+            "order by taken_at desc, _dlt_load_id desc limit 1"
+        ).fetchone()
+    return (row[0], row[1]) if row else None
+
+
+@dg.asset_check(asset=BALANCE, pool=POOL)
+def credits_above_floor(duckdb: DuckDBResource, usage_thresholds: UsageThresholds) -> dg.AssetCheckResult:
+    """The newest balance is above the warning floor; under the lower floor it is an error, not a warning."""
+    newest = _newest_snapshot(duckdb)
+    if newest is None:
+        return dg.AssetCheckResult(passed=False, severity=WARN, metadata={"snapshots": 0})
+    taken_at, credits = newest
+    limits = usage_thresholds
+    return dg.AssetCheckResult(
+        passed=credits >= limits.credits_warn_below,
+        severity=ERROR if credits < limits.credits_error_below else WARN,
+        metadata={
+            "credits": credits,
+            "taken_at": taken_at.isoformat(),
+            "warn_below": limits.credits_warn_below,
+            "error_below": limits.credits_error_below,
+        },
+    )
+
+
+@dg.asset_check(asset=BALANCE, pool=POOL)
+def balance_snapshot_recent(duckdb: DuckDBResource, usage_thresholds: UsageThresholds) -> dg.AssetCheckResult:
+    """The newest balance snapshot is recent, so the credit figures describe today, not a stale past."""
+    newest = _newest_snapshot(duckdb)
+    if newest is None:
+        return dg.AssetCheckResult(passed=False, severity=WARN, metadata={"snapshots": 0})
+    age_hours = (datetime.now(UTC) - newest[0]).total_seconds() / 3600
+    return dg.AssetCheckResult(
+        passed=age_hours <= usage_thresholds.snapshot_max_age_hours,
+        severity=WARN,
+        metadata={
+            "age_hours": round(age_hours, 3),
+            "taken_at": newest[0].isoformat(),
+            "max_age_hours": usage_thresholds.snapshot_max_age_hours,
+        },
+    )
+
+
+@dg.asset_check(asset=credit_balance_daily, pool=POOL)
+def credit_runway_above_minimum(
+    duckdb: DuckDBResource, usage_thresholds: UsageThresholds
+) -> dg.AssetCheckResult:
+    """At the 7-day burn, credits last at least the minimum runway; no spend at all means no forecast."""
+    with duckdb.get_connection() as con:
+        row = con.execute(
+            "select day, days_of_credit_left, avg_burn_7d from usage.credit_balance_daily "
+            "order by day desc limit 1"
+        ).fetchone()
+    day, days_left, burn = row if row else (None, None, None)
+    minimum = usage_thresholds.runway_warn_days
+    return dg.AssetCheckResult(
+        passed=days_left is None or days_left >= minimum,
+        severity=WARN,
+        metadata={
+            "days_of_credit_left": number(days_left),
+            "avg_burn_7d": number(burn),
+            "day": str(day),
+            "runway_warn_days": minimum,
+        },
+    )
+
+
+@dg.asset_check(asset=RENDERS, pool=POOL)
+def render_ids_unique(duckdb: DuckDBResource) -> dg.AssetCheckResult:
+    """Each render appears once, so counts and minutes are not inflated by a repeated row."""
+    with duckdb.get_connection() as con:
+        repeated = con.execute(
+            "select id from shotstack_data.renders group by id having count(*) > 1 order by id"
+        ).fetchall()
+    ids = [r[0] for r in repeated]
+    return dg.AssetCheckResult(
+        passed=not ids, metadata={"repeated_ids": len(ids), "ids": dg.MetadataValue.json(ids)}
+    )
+
+
+@dg.asset_check(asset=ASSETS_BY_RENDER, pool=POOL)
+def hosted_assets_have_render(duckdb: DuckDBResource) -> dg.AssetCheckResult:
+    """Every hosted file belongs to a loaded render, or the daily summaries cannot count it."""
+    with duckdb.get_connection() as con:
+        orphans = con.execute(
+            "select a.id, a.render_id from shotstack_data.assets_by_render a "
+            "left join shotstack_data.renders r on r.id = a.render_id where r.id is null order by a.id"
+        ).fetchall()
+    return dg.AssetCheckResult(
+        passed=not orphans,
+        metadata={
+            "orphan_assets": len(orphans),
+            "orphans": dg.MetadataValue.json([{"id": a, "render_id": r} for a, r in orphans]),
+        },
+    )
+
+
+@dg.asset_check(asset=RENDERS, pool=POOL)
+def render_failure_rate_below_limit(
+    duckdb: DuckDBResource, usage_thresholds: UsageThresholds
+) -> dg.AssetCheckResult:
+    """Of the renders created in the last 24 hours that finished, few failed."""
+    since = datetime.now(UTC) - timedelta(days=1)
+    with duckdb.get_connection() as con:
+        failed, finished, ids = con.execute(
+            "select count(*) filter (where status = 'failed'), count(*), "
+            "list(id order by id) filter (where status = 'failed') "
+            "from shotstack_data.renders where created >= ? and status in ('done', 'failed')",
+            [since],
+        ).fetchone()
+    rate = failed / finished if finished else None
+    limit = usage_thresholds.max_failure_rate
+    return dg.AssetCheckResult(
+        passed=rate is None or rate <= limit,
+        severity=WARN,
+        metadata={
+            "failure_rate": number(rate),
+            "renders_finished": finished,
+            "failed_ids": dg.MetadataValue.json(ids or []),
+            "max_failure_rate": limit,
+        },
+    )
+
+
+checks = [
+    credits_above_floor,
+    balance_snapshot_recent,
+    credit_runway_above_minimum,
+    render_ids_unique,
+    hosted_assets_have_render,
+    render_failure_rate_below_limit,
+]

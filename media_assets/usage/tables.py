@@ -1,0 +1,73 @@
+"""Rebuild a usage table from its SQL file and describe the result for Dagster's UI."""
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from importlib.resources import files
+from typing import Any
+
+import dagster as dg
+from duckdb import DuckDBPyConnection
+
+SCHEMA = "usage"
+PREVIEW_ROWS = 10
+
+
+@dataclass
+class Table:
+    """A rebuilt table's columns and rows, newest last, as its SQL orders them."""
+
+    columns: list[str]
+    types: list[str]
+    rows: list[tuple[Any, ...]]
+
+    def records(self) -> list[dict[str, Any]]:
+        """Rows as dicts keyed by column name."""
+        return [dict(zip(self.columns, row, strict=True)) for row in self.rows]
+
+
+def sql(name: str) -> str:
+    """The SELECT that defines usage.<name>, from media_assets/usage/sql/<name>.sql."""
+    return (files(__package__) / "sql" / f"{name}.sql").read_text(encoding="utf-8")
+
+
+def rebuild(con: DuckDBPyConnection, name: str) -> Table:
+    """Replace usage.<name> with a fresh result of its SQL, so a rerun never double counts."""
+    con.execute(f"create schema if not exists {SCHEMA}")
+    con.execute(f"create or replace table {SCHEMA}.{name} as {sql(name)}")
+    cursor = con.execute(f"select * from {SCHEMA}.{name}")
+    columns = [d[0] for d in cursor.description]
+    types = [str(d[1]) for d in cursor.description]
+    return Table(columns=columns, types=types, rows=cursor.fetchall())
+
+
+def _cell(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float):
+        return f"{value:.4g}"
+    return str(value)
+
+
+def markdown(columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
+    """A Markdown table, the shape Dagster's UI renders for a preview."""
+    lines = ["| " + " | ".join(columns) + " |", "|" + "---|" * len(columns)]
+    lines += ["| " + " | ".join(_cell(v) for v in row) + " |" for row in rows]
+    return "\n".join(lines)
+
+
+def table_metadata(table: Table, latest_first: bool = True) -> dict[str, Any]:
+    """Row count, column schema and a preview of the latest rows, shared by every usage asset."""
+    preview = table.rows[::-1][:PREVIEW_ROWS] if latest_first else table.rows[:PREVIEW_ROWS]
+    schema = dg.TableSchema(
+        columns=[dg.TableColumn(name=c, type=t) for c, t in zip(table.columns, table.types, strict=True)]
+    )
+    return {
+        "dagster/row_count": len(table.rows),
+        "dagster/column_schema": schema,
+        "preview": dg.MetadataValue.md(markdown(table.columns, preview)),
+    }
+
+
+def number(value: float | None) -> dg.MetadataValue:
+    """A plottable float, or an explicit null when the figure is undefined (e.g. no spend yet)."""
+    return dg.MetadataValue.null() if value is None else dg.MetadataValue.float(float(value))
