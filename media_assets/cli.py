@@ -43,9 +43,8 @@ def _serve(args: argparse.Namespace) -> int:
     world = World.generate(seed=args.seed)
     sandbox = Sandbox(world, picsart_key=args.picsart_key, shotstack_key=args.shotstack_key)
     base = f"http://{args.host}:{args.port}"
-    print(
-        f"Sandbox of Picsart and Shotstack at {base} (seed {args.seed}). Point the sources at it:"
-    )
+    sandbox.base_url = base  # known before serving, so the export lines can be printed first
+    print(f"Sandbox of Picsart and Shotstack at {base} (seed {args.seed}). Point the sources at it:")
     for name, value in sandbox_env(sandbox, world, args.version).items():
         print(f"  export {name}='{value}'")
     print("Then: DAGSTER_HOME=$PWD/dagster_home dagster dev")

@@ -2,11 +2,11 @@
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from json import JSONDecodeError
 
 import dagster as dg
 from dlt.common.configuration.exceptions import ConfigFieldMissingException
 from requests import HTTPError
+from requests.exceptions import JSONDecodeError
 
 KEY_HELP = (
     "Set it in .dlt/secrets.toml under [sources.{source}] api_key, "

@@ -4,6 +4,7 @@ import dagster as dg
 import dlt
 from dagster_dlt import DagsterDltResource, dlt_assets
 from dagster_duckdb import DuckDBResource
+from pydantic import Field
 
 from . import translator
 from .errors import explained
@@ -12,9 +13,13 @@ from .sources.picsart import picsart_source
 from .sources.picsart import settings as picsart_settings
 from .sources.shotstack import settings as shotstack_settings
 from .sources.shotstack import shotstack_source
+from .warehouse import create_if_missing
 
 PICSART_PIPELINE, PICSART_DATASET = "picsart_pipeline", "picsart_data"
 SHOTSTACK_PIPELINE, SHOTSTACK_DATASET = "shotstack_pipeline", "shotstack_data"
+
+# metadata keys of a renders materialization: `renders_done`, `renders_failed`, `renders_not_found`
+RENDER_CHANGES = ("done", "failed", "not_found")
 
 # asset specs need a source's shape, not its secrets: these stand-ins never send a request
 _SHAPE_ONLY_KEY = "resolved-when-a-run-starts"
@@ -36,15 +41,54 @@ def _pipeline(name: str, dataset: str, database: str | None = None) -> dlt.Pipel
     dagster_dlt_translator=translator.PICSART,
     pool=DUCKDB_WRITERS_POOL,
 )
-def picsart_assets(
-    context: dg.AssetExecutionContext, dlt: DagsterDltResource, duckdb: DuckDBResource
-):
+def picsart_assets(context: dg.AssetExecutionContext, dlt: DagsterDltResource, duckdb: DuckDBResource):
     with explained("Picsart", "picsart_source"):
         yield from dlt.run(
             context=context,
             dlt_source=picsart_source(),
             dlt_pipeline=_pipeline(PICSART_PIPELINE, PICSART_DATASET, duckdb.database),
         )
+    # a brief-only endpoint the real service lacks still gets its (empty) table
+    selected = {key.path[-1] for key in context.selected_asset_keys}
+    with duckdb.get_connection() as con:
+        for name in selected & set(picsart_settings.BRIEF_ONLY):
+            create_if_missing(con, PICSART_DATASET, name, picsart_settings.RESOURCES[name]["columns"])
+
+
+class ShotstackRun(dg.Config):
+    """Which renders a run looks at; by default the configured ones plus every unfinished one."""
+
+    render_ids: list[str] = Field(
+        default=[], description="Look up exactly these renders (those already finished are skipped)."
+    )
+    asset_render_ids: list[str] | None = Field(
+        default=None,
+        description="Fetch hosted files for these done renders; by default every done render "
+        "whose files are not all settled.",
+    )
+
+    def lookup_args(self) -> dict[str, object]:
+        if not self.render_ids:
+            return {}
+        return {"render_ids": self.render_ids, "refresh_pending": False}
+
+
+def with_render_changes(result: dg.MaterializeResult, pipeline: dlt.Pipeline) -> dg.MaterializeResult:
+    """Name the renders this run saw finish, so sensors and people can react to them."""
+    if result.asset_key != dg.AssetKey(["shotstack", "renders"]):
+        return result
+    lookup = pipeline.state["sources"]["shotstack_source"].get("last_lookup", {})
+    changes = {
+        "renders_looked_up": len(lookup.get("looked_up", [])),
+        **{f"renders_{name}": dg.MetadataValue.json(lookup.get(name, [])) for name in RENDER_CHANGES},
+    }
+    return dg.MaterializeResult(
+        asset_key=result.asset_key,
+        metadata={**(result.metadata or {}), **changes},
+        check_results=result.check_results,
+        data_version=result.data_version,
+        tags=result.tags,
+    )
 
 
 @dlt_assets(
@@ -61,14 +105,27 @@ def picsart_assets(
     pool=DUCKDB_WRITERS_POOL,
 )
 def shotstack_assets(
-    context: dg.AssetExecutionContext, dlt: DagsterDltResource, duckdb: DuckDBResource
+    context: dg.AssetExecutionContext,
+    config: ShotstackRun,
+    dlt: DagsterDltResource,
+    duckdb: DuckDBResource,
 ):
+    pipeline = _pipeline(SHOTSTACK_PIPELINE, SHOTSTACK_DATASET, duckdb.database)
+    selected = {key.path[-1] for key in context.selected_asset_keys}
+    lookups = selected - {"assets_by_render"}
     with explained("Shotstack", "shotstack_source"):
-        yield from dlt.run(
-            context=context,
-            dlt_source=shotstack_source(),
-            dlt_pipeline=_pipeline(SHOTSTACK_PIPELINE, SHOTSTACK_DATASET, duckdb.database),
-        )
+        # renders load first, so the hosted files of renders that just finished follow in the same run
+        if lookups:
+            source = shotstack_source(**config.lookup_args()).with_resources(*lookups)
+            for result in dlt.run(context=context, dlt_source=source, dlt_pipeline=pipeline):
+                yield with_render_changes(result, pipeline)
+        if "assets_by_render" in selected:
+            source = shotstack_source(asset_render_ids=config.asset_render_ids)
+            yield from dlt.run(
+                context=context,
+                dlt_source=source.with_resources("assets_by_render"),
+                dlt_pipeline=pipeline,
+            )
 
 
 assets = [picsart_assets, shotstack_assets]

@@ -53,9 +53,7 @@ class ApiTranslator(DagsterDltTranslator):
 
 
 def _columns(resources: Mapping[str, Mapping[str, object]]) -> dict[str, dict]:
-    return {
-        name: dict(config["columns"]) for name, config in resources.items() if "columns" in config
-    }
+    return {name: dict(config["columns"]) for name, config in resources.items() if "columns" in config}
 
 
 PICSART = ApiTranslator(

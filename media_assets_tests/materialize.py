@@ -12,16 +12,16 @@ from media_assets.resources import build_resources
 def materialize(
     warehouse: str,
     instance: dg.DagsterInstance,
-    selection: Sequence[str] | None = None,
+    selection: Sequence[str] | dg.AssetSelection | None = None,
     raise_on_error: bool = True,
     run_config: dict | None = None,
 ) -> dg.ExecuteInProcessResult:
-    """Run the location's dlt assets (all, or `selection` as asset key strings)."""
+    """Run the location's dlt assets: all, or a selection (key strings or an AssetSelection)."""
     return dg.materialize(
         ingest.assets,
         resources=build_resources(warehouse),
         instance=instance,
-        selection=list(selection) if selection else None,
+        selection=selection if isinstance(selection, dg.AssetSelection) or not selection else list(selection),
         raise_on_error=raise_on_error,
         run_config=run_config,
     )

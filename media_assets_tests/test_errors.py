@@ -40,7 +40,7 @@ def test_missing_key_names_both_places_to_set_it(
 ) -> None:
     """No key: the run fails before any request, naming secrets.toml's section and the variable."""
     monkeypatch.delenv(env)
-    result = materialize(warehouse, instance, selection=[f"{api}/*"], raise_on_error=False)
+    result = materialize(warehouse, instance, selection=dg.AssetSelection.groups(api), raise_on_error=False)
     text = failure_text(result)
     assert section in text and env in text
     assert sum(n for name, n in fresh_sandbox.counts.items() if name.startswith(api)) == 0
@@ -66,7 +66,7 @@ def test_refused_key_fails_at_once_without_retry_or_leak(
 ) -> None:
     """A wrong key is refused once, the error names the setting, and the key appears nowhere."""
     monkeypatch.setenv(env, WRONG_KEY)
-    result = materialize(warehouse, instance, selection=[f"{api}/*"], raise_on_error=False)
+    result = materialize(warehouse, instance, selection=dg.AssetSelection.groups(api), raise_on_error=False)
     text = failure_text(result)
     assert f"HTTP {status}" in text and env in text
     assert WRONG_KEY not in text
@@ -83,7 +83,7 @@ def test_brief_only_404_leaves_an_empty_table_and_loads_the_rest(
 ) -> None:
     """Where the real service lacks a brief-only endpoint, its table is empty and others load."""
     fresh_sandbox.set_fault("picsart.image_trending", Fault(kind=404))
-    result = materialize(warehouse, instance, selection=["picsart/*"])
+    result = materialize(warehouse, instance, selection=dg.AssetSelection.groups("picsart"))
     assert result.success
     assert table_exists(warehouse, "picsart_data", "image_trending")
     assert count(warehouse, "picsart_data.image_trending") == 0
@@ -96,14 +96,10 @@ def test_5xx_storm_fails_clearly_and_loads_nothing_partial(
 ) -> None:
     """A 503 that outlasts dlt's retries fails the run with the status and loads no table."""
     fresh_sandbox.set_fault("shotstack.templates", Fault(kind=503))
-    result = materialize(
-        warehouse, instance, selection=["shotstack/templates"], raise_on_error=False
-    )
+    result = materialize(warehouse, instance, selection=["shotstack/templates"], raise_on_error=False)
     text = failure_text(result)
     assert "HTTP 503" in text and "request_max_attempts" in text
-    assert fresh_sandbox.counts["shotstack.templates"] == 5, (
-        "dlt retried up to request_max_attempts"
-    )
+    assert fresh_sandbox.counts["shotstack.templates"] == 5, "dlt retried up to request_max_attempts"
     assert not table_exists(warehouse, "shotstack_data", "templates")
 
 
@@ -125,3 +121,14 @@ def test_malformed_body_fails_clearly(
     result = materialize(warehouse, instance, selection=["picsart/balance"], raise_on_error=False)
     text = failure_text(result)
     assert "not valid JSON" in text and "[sources.picsart_source] base_url" in text
+
+
+def test_empty_brief_only_table_takes_rows_once_the_endpoint_answers(
+    sandbox_environ: dict, fresh_sandbox: Sandbox, warehouse: str, instance: dg.DagsterInstance
+) -> None:
+    """The empty table left by a 404 does not block a later load into it."""
+    fresh_sandbox.set_fault("picsart.image_trending", Fault(kind=404))
+    materialize(warehouse, instance, selection=["picsart/image_trending"])
+    fresh_sandbox.clear_faults()
+    materialize(warehouse, instance, selection=["picsart/image_trending"])
+    assert count(warehouse, "picsart_data.image_trending") == len(fresh_sandbox.world.picsart.trending)

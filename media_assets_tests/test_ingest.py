@@ -42,9 +42,7 @@ def test_assets_by_render_follow_loaded_done_renders(
 ) -> None:
     """Each done render brings exactly its hosted files, and every file names a loaded render."""
     materialize(warehouse, instance)
-    done = [
-        r for (r,) in rows(warehouse, "select id from shotstack_data.renders where status='done'")
-    ]
+    done = [r for (r,) in rows(warehouse, "select id from shotstack_data.renders where status='done'")]
     assert done, "the seeded world has done renders"
     assert count(warehouse, "shotstack_data.assets_by_render") == sum(
         len(world.assets_for(render_id)) for render_id in done
@@ -70,9 +68,7 @@ def test_second_run_duplicates_nothing(
         if table == "shotstack_data.assets_by_render":
             continue  # a render may finish between runs and bring new files
         assert count(warehouse, table) == rows_before + grown, table
-    ids = rows(
-        warehouse, "select count(*) - count(distinct id) from shotstack_data.assets_by_render"
-    )
+    ids = rows(warehouse, "select count(*) - count(distinct id) from shotstack_data.assets_by_render")
     assert ids == [(0,)]
 
 

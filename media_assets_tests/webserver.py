@@ -46,7 +46,9 @@ class GraphQL:
         self.url = url
 
     def __call__(self, query: str, **variables: object) -> dict:
-        response = requests.post(f"{self.url}/graphql", json={"query": query, "variables": variables}, timeout=60)
+        response = requests.post(
+            f"{self.url}/graphql", json={"query": query, "variables": variables}, timeout=60
+        )
         response.raise_for_status()
         body = response.json()
         assert "errors" not in body, body["errors"]
@@ -78,13 +80,20 @@ class GraphQL:
 
 
 @contextmanager
-def serve_ui(command: Sequence[str], env: dict[str, str], log: Path, timeout: float = 180) -> Iterator[GraphQL]:
+def serve_ui(
+    command: Sequence[str], env: dict[str, str], log: Path, timeout: float = 180
+) -> Iterator[GraphQL]:
     """Start the UI process, wait until its GraphQL answers, and stop it with its children."""
     port = free_port()
     args = [*command, "-h", "127.0.0.1", "-p", str(port), "-w", str(ROOT / "workspace.yaml")]
     with open(log, "w") as out:
         process = subprocess.Popen(
-            args, cwd=ROOT, env={**os.environ, **env}, stdout=out, stderr=subprocess.STDOUT, start_new_session=True
+            args,
+            cwd=ROOT,
+            env={**os.environ, **env},
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
         )
         url = f"http://127.0.0.1:{port}"
         try:

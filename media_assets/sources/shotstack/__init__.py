@@ -3,7 +3,6 @@
 import logging
 from collections.abc import Iterable, Iterator, Sequence
 from copy import deepcopy
-from datetime import UTC, datetime
 from typing import Any
 
 import dlt
@@ -14,6 +13,7 @@ from dlt.sources.rest_api import rest_api_resources
 from requests import Response
 
 from . import settings
+from .renders import done_renders, hosted_assets, render_lookups
 
 logger = logging.getLogger(__name__)
 
@@ -26,8 +26,7 @@ def unwrap_attributes(item: dict[str, Any]) -> dict[str, Any]:
 def _warn_unknown_asset(response: Response, *args: Any, **kwargs: Any) -> None:
     """An unknown asset id is a config mistake: say which setting, then skip it."""
     logger.warning(
-        "Shotstack has no hosted asset at %s: check [sources.shotstack_source] asset_ids and "
-        "version.",
+        "Shotstack has no hosted asset at %s: check [sources.shotstack_source] asset_ids and version.",
         response.request.path_url,
     )
 
@@ -67,6 +66,7 @@ def shotstack_source(
     render_ids: Sequence[str] = (),
     asset_ids: Sequence[str] = (),
     asset_render_ids: Sequence[str] | None = None,
+    refresh_pending: bool = True,
 ) -> list[DltResource]:
     """Shotstack renders and hosting, for one API version.
 
@@ -74,10 +74,12 @@ def shotstack_source(
         api_key: the key for Edit, Serve and Ingest, sent as `x-api-key`.
         base_url: the API root; the local sandbox's URL in the demo and tests.
         version: `v1` (production) or `stage` (the free, watermarked sandbox).
-        render_ids: renders to look up; Shotstack has no endpoint that lists them.
+        render_ids: renders to look up; Shotstack has no endpoint that lists them. Renders
+            already done, failed or unknown (404) are never looked up again.
         asset_ids: hosted assets to look up by id.
-        asset_render_ids: done renders whose hosted assets to fetch without looking the
-            renders up again; by default the done renders this run looked up.
+        asset_render_ids: done renders whose hosted files to fetch; by default every done
+            render whose files are not all ready, failed or deleted yet.
+        refresh_pending: also look up every tracked render that is not finished yet.
 
     Returns:
         renders, assets_by_render, assets, templates and ingest_sources.
@@ -90,62 +92,12 @@ def shotstack_source(
     headers = {"Accept": "application/json"}
     client = RESTClient(base_url=base_url, headers=headers, auth=auth)
 
-    @dlt.resource(
-        name="renders",
-        primary_key="id",
-        write_disposition="merge",
-        columns=settings.RENDER_COLUMNS,
-    )
-    def renders() -> Iterator[Any]:
-        for render_id in dict.fromkeys(render_ids):
-            path = settings.RENDER_PATH.format(version=version, id=render_id)
-            response = client.get(path, params=settings.RENDER_PARAMS)
-            if response.status_code == 404:
-                logger.warning(
-                    "Shotstack %s knows no render %s: check [sources.shotstack_source] render_ids "
-                    "and version.",
-                    version,
-                    render_id,
-                )
-                row = {"id": render_id, "version": version, "checked_at": datetime.now(UTC)}
-                yield dlt.mark.with_table_name(row, settings.NOT_FOUND_TABLE)
-                continue
-            response.raise_for_status()
-            yield {**response.json()[settings.RENDER_SELECTOR], "version": version}
-
-    def fetch_assets(render: dict[str, Any]) -> Iterator[dict[str, Any]]:
-        if render.get("status") != "done":
-            return
-        path = settings.ASSETS_BY_RENDER_PATH.format(version=version, id=render["id"])
-        response = client.get(path)
-        if response.status_code == 404:
-            return  # a done render whose files are not hosted (yet)
-        response.raise_for_status()
-        for item in response.json()[settings.ASSETS_BY_RENDER_SELECTOR]:
-            yield {**unwrap_attributes(item), "renderId": render["id"]}
-
-    render_resource = renders()
-    parent = (
-        render_resource
-        if asset_render_ids is None
-        else dlt.resource(
-            [{"id": i, "status": "done"} for i in dict.fromkeys(asset_render_ids)],
-            name="done_renders",
-            selected=False,
-        )
-    )
-    assets_by_render = dlt.transformer(
-        fetch_assets,
-        data_from=parent,
-        name="assets_by_render",
-        primary_key="id",
-        write_disposition="merge",
-        columns=settings.ASSET_COLUMNS,
-    )
+    renders = render_lookups(client, version, render_ids, refresh_pending)
+    assets_by_render = hosted_assets(client, version, done_renders(asset_render_ids))
     lookups = rest_api_resources(
         {
             "client": {"base_url": base_url, "auth": auth, "headers": headers},
             "resources": [_ids("asset_ids", asset_ids), *_resource_configs(version)],
         }
     )
-    return [render_resource, assets_by_render, *lookups]
+    return [renders, assets_by_render, *lookups]

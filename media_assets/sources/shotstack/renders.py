@@ -1,0 +1,110 @@
+"""Tracked renders and their hosted files, remembered in dlt state so finished work is never fetched twice."""
+
+import logging
+from collections.abc import Iterator, Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+import dlt
+from dlt.sources import DltResource
+from dlt.sources.helpers.rest_client import RESTClient
+
+from . import settings
+
+logger = logging.getLogger(__name__)
+
+NOT_FOUND = "not_found"
+# a render in one of these states is never looked up again
+SETTLED = (*settings.TERMINAL_RENDER_STATUSES, NOT_FOUND)
+
+
+def tracked_renders() -> dict[str, str]:
+    """Every render id this pipeline has looked up, with its last known status."""
+    return dlt.current.source_state().setdefault("renders", {})
+
+
+def render_lookups(
+    client: RESTClient, version: str, render_ids: Sequence[str], refresh_pending: bool
+) -> DltResource:
+    """Look up the given renders, plus (when refreshing) every one not yet done or failed."""
+
+    @dlt.resource(
+        name="renders", primary_key="id", write_disposition="merge", columns=settings.RENDER_COLUMNS
+    )
+    def renders() -> Iterator[Any]:
+        known = tracked_renders()
+        pending = [i for i, status in known.items() if status not in SETTLED] if refresh_pending else []
+        wanted = [i for i in dict.fromkeys([*render_ids, *pending]) if known.get(i) not in SETTLED]
+        changes: dict[str, list[str]] = {"done": [], "failed": [], NOT_FOUND: []}
+        for render_id in wanted:
+            path = settings.RENDER_PATH.format(version=version, id=render_id)
+            response = client.get(path, params=settings.RENDER_PARAMS)
+            if response.status_code == 404:
+                logger.warning(
+                    "Shotstack %s knows no render %s; it is recorded in %s and not asked for again. "
+                    "Check the id and [sources.shotstack_source] version.",
+                    version,
+                    render_id,
+                    settings.NOT_FOUND_TABLE,
+                )
+                status, row = (
+                    NOT_FOUND,
+                    {"id": render_id, "version": version, "checked_at": datetime.now(UTC)},
+                )
+                yield dlt.mark.with_table_name(row, settings.NOT_FOUND_TABLE)
+            else:
+                response.raise_for_status()
+                row = {**response.json()[settings.RENDER_SELECTOR], "version": version}
+                status = row["status"]
+                yield row
+            known[render_id] = status
+            changes.get(status, []).append(render_id)
+        dlt.current.source_state()["last_lookup"] = {"looked_up": wanted, **changes}
+
+    return renders()
+
+
+def done_renders(asset_render_ids: Sequence[str] | None) -> DltResource:
+    """Done renders whose hosted files are not all settled: the given ones, or every tracked one."""
+
+    @dlt.resource(name="done_renders", selected=False)
+    def pending_assets() -> Iterator[list[dict[str, str]]]:
+        known = tracked_renders()
+        settled = set(dlt.current.source_state().get("assets_settled", []))
+        candidates = asset_render_ids if asset_render_ids is not None else known
+        yield [
+            {"id": i}
+            for i in dict.fromkeys(candidates)
+            if i not in settled and known.get(i, "done") == "done"
+        ]
+
+    return pending_assets()
+
+
+def hosted_assets(client: RESTClient, version: str, parent: DltResource) -> DltResource:
+    """A child of the done renders: their hosted files, each row keeping its render id."""
+
+    @dlt.transformer(
+        data_from=parent,
+        name="assets_by_render",
+        primary_key="id",
+        write_disposition="merge",
+        columns=settings.ASSET_COLUMNS,
+    )
+    def assets_by_render(renders: list[dict[str, str]]) -> Iterator[list[dict[str, Any]]]:
+        settled = dlt.current.source_state().setdefault("assets_settled", [])
+        for render in renders:
+            path = settings.ASSETS_BY_RENDER_PATH.format(version=version, id=render["id"])
+            response = client.get(path)
+            if response.status_code == 404:
+                continue  # done, but its files are not hosted yet
+            response.raise_for_status()
+            files = [
+                {**item.get("attributes", item), "renderId": render["id"]}
+                for item in response.json()[settings.ASSETS_BY_RENDER_SELECTOR]
+            ]
+            if files and all(f.get("status") in settings.TERMINAL_ASSET_STATUSES for f in files):
+                settled.append(render["id"])
+            yield files
+
+    return assets_by_render
