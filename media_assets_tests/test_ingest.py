@@ -94,3 +94,14 @@ def test_pipeline_dataset_reads_the_warehouse(
         "shotstack_pipeline", destination=dlt.destinations.duckdb(warehouse), dataset_name="shotstack_data"
     )
     assert len(pipeline.dataset().renders.fetchall()) == len(world.render_ids("v1"))
+
+
+def test_balance_snapshots_take_the_servers_time(
+    sandbox_environ: dict, fresh_sandbox: Sandbox, warehouse: str, instance: dg.DagsterInstance
+) -> None:
+    """A snapshot's `taken_at` is the API's Date header, so a moved sandbox clock moves it too."""
+    materialize(warehouse, instance, selection=["picsart/balance"])
+    fresh_sandbox.clock.advance(86400)
+    materialize(warehouse, instance, selection=["picsart/balance"])
+    ((first, second),) = rows(warehouse, "select min(taken_at), max(taken_at) from picsart_data.balance")
+    assert 86399 <= (second - first).total_seconds() <= 86460

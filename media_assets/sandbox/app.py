@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable
+from email.utils import format_datetime
 from typing import TYPE_CHECKING
 
 from starlette.applications import Starlette
@@ -50,7 +51,10 @@ def _counted(sb: Sandbox, name: str, call: Endpoint) -> Endpoint:
         delay = sb.latency_for(name)
         if delay > 0:
             await asyncio.sleep(delay)
-        return await call(request)
+        response = await call(request)
+        # the Date header tells the sandbox clock, so a moved clock moves what clients record
+        response.headers["Date"] = format_datetime(sb.clock.now(), usegmt=True)
+        return response
 
     return endpoint
 

@@ -93,7 +93,7 @@ class Sandbox:
         sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         sock.bind(("127.0.0.1", port))
-        config = uvicorn.Config(self.app, log_level="warning", lifespan="off")
+        config = uvicorn.Config(self.app, log_level="warning", lifespan="off", date_header=False)
         server = uvicorn.Server(config)
         thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, name="sandbox", daemon=True)
         notifier = CallbackNotifier(self)
@@ -120,7 +120,7 @@ class Sandbox:
         notifier = CallbackNotifier(self)
         notifier.start()
         try:
-            uvicorn.run(self.app, host=host, port=port, log_level="info", lifespan="off")
+            uvicorn.run(self.app, host=host, port=port, log_level="info", lifespan="off", date_header=False)
         finally:
             notifier.stop()
             self.base_url = None
