@@ -5,8 +5,11 @@ import json
 import os
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 
 from .sandbox import DEFAULT_PICSART_KEY, DEFAULT_SHOTSTACK_KEY, Sandbox, World
+
+CALLBACK_TOKEN_ENV = "MEDIA_ASSETS_CALLBACK_TOKEN"
 
 
 def demo_query(world: World) -> str:
@@ -41,7 +44,9 @@ def sandbox_env(sandbox: Sandbox, world: World, version: str = "v1") -> dict[str
 
 def _serve(args: argparse.Namespace) -> int:
     world = World.generate(seed=args.seed)
-    sandbox = Sandbox(world, picsart_key=args.picsart_key, shotstack_key=args.shotstack_key)
+    sandbox = Sandbox(
+        world, picsart_key=args.picsart_key, shotstack_key=args.shotstack_key, callback_url=args.callback_url
+    )
     base = f"http://{args.host}:{args.port}"
     sandbox.base_url = base  # known before serving, so the export lines can be printed first
     print(f"Sandbox of Picsart and Shotstack at {base} (seed {args.seed}). Point the sources at it:")
@@ -49,6 +54,21 @@ def _serve(args: argparse.Namespace) -> int:
         print(f"  export {name}='{value}'")
     print("Then: DAGSTER_HOME=$PWD/dagster_home dagster dev")
     sandbox.run(host=args.host, port=args.port)
+    return 0
+
+
+def _callbacks(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from .callbacks import CALLBACK_PATH, build_callbacks_app
+    from .inbox import inbox_dir
+
+    inbox = Path(args.inbox) if args.inbox else inbox_dir()
+    token = os.environ.get(CALLBACK_TOKEN_ENV)
+    query = "?token=<MEDIA_ASSETS_CALLBACK_TOKEN>" if token else ""
+    print(f"Receiving Shotstack callbacks at http://{args.host}:{args.port}{CALLBACK_PATH}{query}")
+    print(f"Render ids go to {inbox}/; set this URL as the `callback` of each render you POST.")
+    uvicorn.run(build_callbacks_app(inbox, token), host=args.host, port=args.port, log_level="warning")
     return 0
 
 
@@ -67,7 +87,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     serve.add_argument("--port", type=int, default=8765)
     serve.add_argument("--picsart-key", default=DEFAULT_PICSART_KEY)
     serve.add_argument("--shotstack-key", default=DEFAULT_SHOTSTACK_KEY)
+    serve.add_argument("--callback-url", help="POST Shotstack render callbacks here as renders finish")
     serve.set_defaults(run=_serve)
+
+    receive = commands.add_parser("callbacks", help="receive Shotstack render callbacks into the inbox")
+    receive.add_argument("--host", default="127.0.0.1", help="bind address (default: loopback only)")
+    receive.add_argument("--port", type=int, default=8766)
+    receive.add_argument("--inbox", help="inbox folder (default: [media_assets] inbox_dir)")
+    receive.set_defaults(run=_callbacks)
 
     demo = commands.add_parser("demo", help="load every asset from a fresh sandbox into DuckDB")
     demo.set_defaults(run=_demo)

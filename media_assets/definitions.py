@@ -1,8 +1,14 @@
-"""The code location: assembly only, no I/O, no secrets, no network."""
+"""The code location: assembly only, no network, no secrets."""
 
 import dagster as dg
 
-from . import ingest
+from . import automation, ingest
 from .resources import build_resources
 
-defs = dg.Definitions(assets=ingest.assets, resources=build_resources())
+defs = dg.Definitions(
+    assets=ingest.assets,
+    jobs=automation.jobs,
+    schedules=automation.schedules,
+    sensors=automation.sensors,
+    resources=build_resources(),
+)

@@ -1,0 +1,56 @@
+"""The webhook receiver: Shotstack's render callbacks become render ids in the inbox."""
+
+import hmac
+import json
+from pathlib import Path
+
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+from starlette.routing import Route
+
+from .inbox import UUID, drop_ids
+
+MAX_BODY_BYTES = 16 * 1024
+CALLBACK_PATH = "/callbacks/shotstack"
+# fields of Shotstack's render callback body
+CALLBACK_FIELDS = ("type", "action", "id", "owner", "status", "url", "error", "completed")
+
+
+async def _read_limited(request: Request) -> bytes | None:
+    """The body, or None when it is larger than MAX_BODY_BYTES (checked while reading)."""
+    declared = request.headers.get("content-length")
+    if declared and declared.isdigit() and int(declared) > MAX_BODY_BYTES:
+        return None
+    body = b""
+    async for chunk in request.stream():
+        body += chunk
+        if len(body) > MAX_BODY_BYTES:
+            return None
+    return body
+
+
+def build_callbacks_app(inbox: Path, token: str | None = None) -> Starlette:
+    """An app that writes the id of every valid render callback into `inbox`."""
+
+    async def receive(request: Request) -> JSONResponse:
+        given = request.query_params.get("token") or request.headers.get("x-callback-token") or ""
+        if token and not hmac.compare_digest(given.encode(), token.encode()):
+            return JSONResponse({"message": "Forbidden"}, 403)
+        body = await _read_limited(request)
+        if body is None:
+            return JSONResponse({"message": f"Body larger than {MAX_BODY_BYTES} bytes"}, 413)
+        try:
+            payload = json.loads(body)
+        except ValueError:
+            return JSONResponse({"message": "Body is not JSON"}, 400)
+        if not isinstance(payload, dict) or not all(name in payload for name in ("type", "id", "status")):
+            return JSONResponse({"message": f"Expected a render callback with {CALLBACK_FIELDS}"}, 400)
+        if not isinstance(payload["id"], str) or not UUID.match(payload["id"]):
+            return JSONResponse({"message": "id is not a render id"}, 400)
+        if payload["type"] != "edit":
+            return JSONResponse({"message": "Ignored: not a render callback"}, 202)
+        drop_ids(inbox, [payload["id"].lower()], prefix="callback")
+        return JSONResponse({"message": "Queued", "id": payload["id"]}, 200)
+
+    return Starlette(routes=[Route(CALLBACK_PATH, receive, methods=["POST"])])
