@@ -49,7 +49,12 @@ def render_lookups(
                 )
                 status, row = (
                     NOT_FOUND,
-                    {"id": render_id, "version": version, "checked_at": datetime.now(UTC)},
+                    {
+                        "id": render_id,
+                        "version": version,
+                        "status": NOT_FOUND,
+                        "checked_at": datetime.now(UTC),
+                    },
                 )
                 yield dlt.mark.with_table_name(row, settings.NOT_FOUND_TABLE)
             else:

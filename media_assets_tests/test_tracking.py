@@ -1,0 +1,151 @@
+"""Render tracking: the inbox sensor, the finished-render asset sensor, and refreshes counted by the sandbox."""
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import dagster as dg
+import pytest
+
+from media_assets.automation import finished_renders_sensor, render_inbox_sensor
+from media_assets.cli import sandbox_env
+from media_assets.inbox import drop_ids
+from media_assets.sandbox import Sandbox, World, WorldSize
+
+from .materialize import count, materialize, rows
+
+UNKNOWN_ID = "99999999-9999-4999-8999-999999999999"
+
+
+@pytest.fixture
+def frozen(monkeypatch: pytest.MonkeyPatch) -> Iterator[Sandbox]:
+    """A sandbox whose clock stands still, with pending renders, and the sources pointed at it."""
+    world = World.generate(seed=11, size=WorldSize(renders_v1=8, renders_stage=0, pending_share=0.4))
+    sandbox = Sandbox(world, clock_speed=0.0)
+    with sandbox.serve():
+        for name, value in sandbox_env(sandbox, world).items():
+            monkeypatch.setenv(name, value)
+        yield sandbox
+
+
+def unfinished(sandbox: Sandbox) -> list[str]:
+    now = sandbox.clock.now()
+    return [
+        r.id
+        for r in sandbox.world.renders
+        if r.version == "v1" and r.status_at(now) not in ("done", "failed")
+    ]
+
+
+def test_inbox_sensor_requests_new_ids_once(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """New ids give exactly one run request for exactly those ids; a repeat look gives none."""
+    monkeypatch.setenv("MEDIA_ASSETS__INBOX_DIR", str(tmp_path))
+    ids = ["0b5c3f4e-1d2a-4c3b-9e8f-7a6b5c4d3e2f", "1c6d4a5f-2e3b-4d4c-8f9a-8b7c6d5e4f3a"]
+    drop_ids(tmp_path, ids)
+    with dg.instance_for_test() as instance:
+        first = render_inbox_sensor.evaluate_tick(dg.build_sensor_context(instance=instance))
+        assert len(first.run_requests) == 1
+        assert first.run_requests[0].run_config["ops"]["shotstack"]["config"]["render_ids"] == ids
+        drop_ids(tmp_path, ids[:1])  # the same id again, in a new file
+        again = render_inbox_sensor.evaluate_tick(
+            dg.build_sensor_context(instance=instance, cursor=first.cursor)
+        )
+        assert again.run_requests == []
+
+
+def test_half_written_file_waits_and_is_not_lost(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A line without its newline, or a .tmp file, is read only once it is complete."""
+    monkeypatch.setenv("MEDIA_ASSETS__INBOX_DIR", str(tmp_path))
+    first_id, second_id = "2d7e5b6a-3f4c-4e5d-9a0b-9c8d7e6f5a4b", "3e8f6c7b-4a5d-4f6e-8b1c-0d9e8f7a6b5c"
+    (tmp_path / "writing.tmp").write_text(f"{second_id}\n")
+    partial = tmp_path / "batch.txt"
+    partial.write_text(f"{first_id}\n{second_id[:10]}")
+    with dg.instance_for_test() as instance:
+        tick = render_inbox_sensor.evaluate_tick(dg.build_sensor_context(instance=instance))
+        assert tick.run_requests[0].run_config["ops"]["shotstack"]["config"]["render_ids"] == [first_id]
+        partial.write_text(f"{first_id}\n{second_id}\n")
+        later = render_inbox_sensor.evaluate_tick(
+            dg.build_sensor_context(instance=instance, cursor=tick.cursor)
+        )
+        assert later.run_requests[0].run_config["ops"]["shotstack"]["config"]["render_ids"] == [second_id]
+
+
+def test_finished_render_sensor_requests_only_newly_done(
+    frozen: Sandbox, warehouse: str, instance: dg.DagsterInstance
+) -> None:
+    """Each render triggers its files' fetch once: the first run's done ones, then only the late finishers."""
+    pending = unfinished(frozen)
+    assert pending, "the world has renders still in progress"
+    materialize(warehouse, instance, selection=["shotstack/renders"])
+    done_now = [r for (r,) in rows(warehouse, "select id from shotstack_data.renders where status = 'done'")]
+    tick = finished_renders_sensor.evaluate_tick(dg.build_sensor_context(instance=instance))
+    assert len(tick.run_requests) == 1
+    requested = tick.run_requests[0].run_config["ops"]["shotstack"]["config"]["asset_render_ids"]
+    assert sorted(requested) == sorted(done_now)
+
+    frozen.clock.advance(3600)
+    materialize(warehouse, instance, selection=["shotstack/renders"])
+    later = finished_renders_sensor.evaluate_tick(
+        dg.build_sensor_context(instance=instance, cursor=tick.cursor)
+    )
+    late_done = [i for i in pending if frozen.world.render(i, "v1").final_status == "done"]
+    assert [r.run_config["ops"]["shotstack"]["config"]["asset_render_ids"] for r in later.run_requests] == (
+        [late_done] if late_done else []
+    )
+    meta = instance.get_latest_materialization_event(
+        dg.AssetKey(["shotstack", "renders"])
+    ).asset_materialization
+    late_failed = [i for i in pending if frozen.world.render(i, "v1").final_status == "failed"]
+    assert sorted(meta.metadata["renders_failed"].value) == sorted(late_failed)
+
+
+def test_refresh_asks_only_for_unfinished_renders(
+    frozen: Sandbox, warehouse: str, instance: dg.DagsterInstance
+) -> None:
+    """A refresh with k pending renders makes k lookups; once all are final it makes none."""
+    all_v1 = frozen.world.render_ids("v1")
+    materialize(warehouse, instance, selection=["shotstack/renders"])
+    assert frozen.counts["shotstack.render_get"] == len(all_v1)
+    k = len(unfinished(frozen))
+
+    frozen.reset_counts()
+    materialize(warehouse, instance, selection=["shotstack/renders"])
+    assert frozen.counts["shotstack.render_get"] == k
+
+    frozen.clock.advance(3600)
+    frozen.reset_counts()
+    materialize(warehouse, instance, selection=["shotstack/renders"])
+    assert frozen.counts["shotstack.render_get"] == k
+    frozen.reset_counts()
+    materialize(warehouse, instance, selection=["shotstack/renders"])
+    assert frozen.counts["shotstack.render_get"] == 0
+    assert count(warehouse, "shotstack_data.renders") == len(all_v1)
+
+
+def test_unknown_render_is_recorded_and_not_retried(
+    frozen: Sandbox, warehouse: str, instance: dg.DagsterInstance
+) -> None:
+    """A 404 id lands in renders_not_found and is never asked for again."""
+    config = {"ops": {"shotstack": {"config": {"render_ids": [UNKNOWN_ID]}}}}
+    materialize(warehouse, instance, selection=["shotstack/renders"], run_config=config)
+    assert rows(warehouse, "select id from shotstack_data.renders_not_found") == [(UNKNOWN_ID,)]
+    frozen.reset_counts()
+    materialize(warehouse, instance, selection=["shotstack/renders"], run_config=config)
+    assert frozen.counts["shotstack.render_get"] == 0
+
+
+def test_files_are_fetched_only_until_settled(
+    frozen: Sandbox, warehouse: str, instance: dg.DagsterInstance
+) -> None:
+    """assets_by_render asks for done renders whose files are not all settled, and merges on the file id."""
+    materialize(warehouse, instance, selection=["shotstack/renders"])
+    frozen.clock.advance(3600)  # every hosted file is ready or failed by now
+    materialize(warehouse, instance, selection=["shotstack/assets_by_render"])
+    done = [r for (r,) in rows(warehouse, "select id from shotstack_data.renders where status = 'done'")]
+    assert frozen.counts["shotstack.assets_by_render"] == len(done)
+    assert count(warehouse, "shotstack_data.assets_by_render") == sum(
+        len(frozen.world.assets_for(i)) for i in done
+    )
+    frozen.reset_counts()
+    materialize(warehouse, instance, selection=["shotstack/assets_by_render"])
+    assert frozen.counts["shotstack.assets_by_render"] == 0
+    assert frozen.counts["shotstack.render_get"] == 0
