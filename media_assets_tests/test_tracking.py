@@ -1,4 +1,4 @@
-"""Render tracking: the inbox sensor, the finished-render asset sensor, and refreshes counted by the sandbox."""
+"""Render tracking: inbox sensor, finished-render asset sensor, refreshes counted by the sandbox."""
 
 from collections.abc import Iterator
 from pathlib import Path
