@@ -1,0 +1,110 @@
+"""The webhook receiver turns Shotstack render callbacks into inbox files, and rejects bad bodies."""
+
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+import requests
+import uvicorn
+
+from media_assets.callbacks import CALLBACK_PATH, MAX_BODY_BYTES, build_callbacks_app
+from media_assets.inbox import scan
+from media_assets.sandbox import Render, Sandbox, World
+
+from .sandbox_fixtures import NOW, edit
+from .webserver import free_port
+
+RENDER_ID = "5a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d"
+TOKEN = "shared-callback-token"
+
+
+@contextmanager
+def receiver(inbox: Path, token: str | None = None) -> Iterator[str]:
+    """The receiver on a free loopback port, in a thread; yields its callback URL."""
+    port = free_port()
+    server = uvicorn.Server(
+        uvicorn.Config(build_callbacks_app(inbox, token), host="127.0.0.1", port=port, log_level="warning")
+    )
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    while not server.started:
+        time.sleep(0.01)
+    try:
+        yield f"http://127.0.0.1:{port}{CALLBACK_PATH}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+
+
+def callback(render_id: str = RENDER_ID, **fields: object) -> dict:
+    return {
+        "type": "edit",
+        "action": "render",
+        "id": render_id,
+        "owner": "o",
+        "status": "done",
+        "url": "https://cdn.test/v.mp4",
+        "error": None,
+        "completed": "2026-11-01T12:00:00Z",
+        **fields,
+    }
+
+
+def test_valid_callback_lands_in_the_inbox(tmp_path: Path) -> None:
+    """A render callback is acknowledged and its id is what the inbox sensor then reads."""
+    with receiver(tmp_path) as url:
+        response = requests.post(url, json=callback(), timeout=10)
+    assert response.status_code == 200
+    assert scan(tmp_path, None).new_ids == [RENDER_ID]
+
+
+@pytest.mark.parametrize(
+    ("body", "status"),
+    [
+        (b"{not json", 400),
+        (b'{"type": "edit"}', 400),
+        (b'{"type": "edit", "id": "../../etc/passwd", "status": "done"}', 400),
+        (b"[1, 2, 3]", 400),
+        (b'{"pad": "' + b"x" * MAX_BODY_BYTES + b'"}', 413),
+    ],
+)
+def test_bad_bodies_are_refused_and_write_nothing(tmp_path: Path, body: bytes, status: int) -> None:
+    """Malformed, incomplete, mis-typed or oversized bodies get an error and leave the inbox empty."""
+    with receiver(tmp_path) as url:
+        response = requests.post(url, data=body, headers={"Content-Type": "application/json"}, timeout=10)
+    assert response.status_code == status
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_shared_token_is_required_when_set(tmp_path: Path) -> None:
+    """With a token configured, a callback without it is refused and one with it is accepted."""
+    with receiver(tmp_path, TOKEN) as url:
+        assert requests.post(url, json=callback(), timeout=10).status_code == 403
+        assert list(tmp_path.iterdir()) == []
+        assert requests.post(f"{url}?token={TOKEN}", json=callback(), timeout=10).status_code == 200
+    assert scan(tmp_path, None).new_ids == [RENDER_ID]
+
+
+def test_sandbox_calls_the_receiver_when_a_render_finishes(tmp_path: Path) -> None:
+    """The whole loop offline: a sandbox render finishes, the receiver writes its id to the inbox."""
+    render = Render(
+        id=RENDER_ID,
+        version="v1",
+        edit=edit(),
+        created=NOW,
+        ready_at=NOW + timedelta(seconds=30),
+        final_status="done",
+        render_time_ms=30000,
+    )
+    with receiver(tmp_path) as url:
+        sandbox = Sandbox(World(renders=[render]), clock_speed=0.0, callback_url=url)
+        with sandbox.serve():
+            sandbox.clock.advance(60)
+            deadline = time.monotonic() + 10
+            while not list(tmp_path.glob("*.txt")) and time.monotonic() < deadline:
+                time.sleep(0.1)
+    assert scan(tmp_path, None).new_ids == [RENDER_ID]
