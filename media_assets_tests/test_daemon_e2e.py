@@ -1,0 +1,76 @@
+"""End to end with the real daemon: callbacks to the inbox, sensors to runs, rows in DuckDB, no human."""
+
+import json
+import time
+from datetime import timedelta
+from pathlib import Path
+
+import duckdb
+
+from media_assets.cli import sandbox_env
+from media_assets.sandbox import Render, Sandbox, World
+from media_assets.sandbox.world import make_assets
+
+from .sandbox_fixtures import NOW, edit
+from .test_callbacks import receiver
+from .webserver import bin_path, instance_home, serve_ui
+
+IDS = ("6b2c3d4e-5f6a-4b7c-9d8e-0f1a2b3c4d5e", "7c3d4e5f-6a7b-4c8d-8e9f-1a2b3c4d5e6f")
+
+
+def finished_world() -> World:
+    """Two renders that finish a few seconds after the sandbox starts, each with hosted files."""
+    world = World()
+    for offset, render_id in enumerate(IDS):
+        render = Render(
+            id=render_id,
+            version="v1",
+            edit=edit(length=20 + offset),
+            created=NOW,
+            ready_at=NOW + timedelta(seconds=5 + offset),
+            final_status="done",
+            render_time_ms=5000,
+        )
+        world.renders.append(render)
+        world.assets.extend(make_assets(render, world.rng))
+    return world
+
+
+def loaded(warehouse: Path) -> tuple[list[tuple], int]:
+    """Renders and hosted-file rows, or nothing while the file is absent or being written."""
+    try:
+        with duckdb.connect(str(warehouse), read_only=True) as con:
+            renders = con.execute("select id, status from shotstack_data.renders order by id").fetchall()
+            files = con.execute("select count(*) from shotstack_data.assets_by_render").fetchone()[0]
+            return renders, files
+    except (duckdb.Error, OSError):
+        return [], 0
+
+
+def test_daemon_tracks_renders_from_webhook_to_warehouse(tmp_path: Path) -> None:
+    """`dagster dev` alone turns two render callbacks into renders and their hosted files in DuckDB."""
+    world = finished_world()
+    expected_files = sum(len(world.assets_for(i)) for i in IDS)
+    inbox, warehouse = tmp_path / "inbox", tmp_path / "warehouse.duckdb"
+    with receiver(inbox) as callback_url:
+        sandbox = Sandbox(world, callback_url=callback_url)
+        with sandbox.serve():
+            env = {
+                **sandbox_env(sandbox, world),
+                "SOURCES__SHOTSTACK_SOURCE__RENDER_IDS": json.dumps([]),
+                "SOURCES__SHOTSTACK_SOURCE__ASSET_IDS": json.dumps([]),
+                "MEDIA_ASSETS__INBOX_DIR": str(inbox),
+                "MEDIA_ASSETS_DUCKDB_PATH": str(warehouse),
+                "DAGSTER_HOME": str(instance_home(tmp_path / "home", "QueuedRunCoordinator")),
+            }
+            log = tmp_path / "dagster-dev.log"
+            with serve_ui([bin_path("dagster"), "dev"], env, log):
+                deadline = time.monotonic() + 300
+                while time.monotonic() < deadline:
+                    renders, files = loaded(warehouse)
+                    if len(renders) == 2 and files == expected_files:
+                        break
+                    time.sleep(2)
+    assert renders == sorted((i, "done") for i in IDS), log.read_text()[-4000:]
+    assert files == expected_files, log.read_text()[-4000:]
+    assert sandbox.counts["shotstack.render_get"] == 2, "each render looked up once, after it finished"
