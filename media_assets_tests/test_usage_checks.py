@@ -6,7 +6,6 @@ import dagster as dg
 import duckdb
 import pytest
 
-from media_assets.resources import UsageThresholds
 from media_assets.sandbox import Sandbox
 from media_assets.usage.checks import (
     hosted_assets_have_render,
@@ -14,25 +13,23 @@ from media_assets.usage.checks import (
     render_ids_unique,
 )
 
-from .usage_world import RENDER_LOADS, check, load_renders, point_at, real_now, render, run, world
+from .usage_world import (
+    LIMITS,
+    RENDER_LOADS,
+    check,
+    healthy_renders,
+    load_renders,
+    point_at,
+    real_now,
+    render,
+    run,
+    value,
+    world,
+)
 
 WARN, ERROR = dg.AssetCheckSeverity.WARN, dg.AssetCheckSeverity.ERROR
 NOON = datetime(2026, 10, 1, 12, 0, tzinfo=UTC)
-LIMITS = UsageThresholds(
-    credits_warn_below=1000,
-    credits_error_below=200,
-    runway_warn_days=7,
-    snapshot_max_age_hours=2,
-    max_failure_rate=0.2,
-)
-
-
-def outcome(evaluation: dg.AssetCheckEvaluation) -> tuple[bool, dg.AssetCheckSeverity]:
-    return evaluation.passed, evaluation.severity
-
-
-def value(evaluation: dg.AssetCheckEvaluation, key: str) -> object:
-    return evaluation.metadata[key].value
+BALANCE = ["picsart/balance"]
 
 
 def test_credits_above_floor_passes_then_warns_then_errors(
@@ -42,10 +39,7 @@ def test_credits_above_floor_passes_then_warns_then_errors(
     sb = Sandbox(world(real_now(), balance=[5000, 500, 100]))
     with sb.serve():
         point_at(sb, monkeypatch)
-        seen = [
-            check(run(warehouse, instance, ["picsart/balance"], LIMITS), "credits_above_floor")
-            for _ in range(3)
-        ]
+        seen = [check(run(warehouse, instance, BALANCE, LIMITS), "credits_above_floor") for _ in range(3)]
     assert [e.passed for e in seen] == [True, False, False]
     assert [e.severity for e in seen[1:]] == [WARN, ERROR]
     assert [value(e, "credits") for e in seen] == [5000, 500, 100]
@@ -58,10 +52,10 @@ def test_balance_snapshot_recent_warns_on_a_three_hour_old_reading(
     sb = Sandbox(world(real_now() - timedelta(hours=3), balance=[5000]))
     with sb.serve():
         point_at(sb, monkeypatch)
-        stale = check(run(warehouse, instance, ["picsart/balance"], LIMITS), "balance_snapshot_recent")
+        stale = check(run(warehouse, instance, BALANCE, LIMITS), "balance_snapshot_recent")
         sb.clock.advance(3 * 3600)
-        fresh = check(run(warehouse, instance, ["picsart/balance"], LIMITS), "balance_snapshot_recent")
-    assert outcome(stale) == (False, WARN)
+        fresh = check(run(warehouse, instance, BALANCE, LIMITS), "balance_snapshot_recent")
+    assert (stale.passed, stale.severity) == (False, WARN)
     assert 2.9 < value(stale, "age_hours") < 3.1
     assert fresh.passed
     assert value(fresh, "age_hours") < 0.1
@@ -72,27 +66,15 @@ def test_credit_runway_above_minimum_follows_the_burn(
 ) -> None:
     """No spend yet passes with no forecast; 900 left at 100/day passes; 300 left at 700/day warns."""
     sb = Sandbox(world(NOON, balance=[1000, 900, 300]))
-    selection = ["picsart/balance", "usage/credit_balance_daily"]
+    both = [*BALANCE, "usage/credit_balance_daily"]
     with sb.serve():
         point_at(sb, monkeypatch)
         seen = [
-            check(run(warehouse, instance, selection, LIMITS), "credit_runway_above_minimum")
-            for _ in range(3)
+            check(run(warehouse, instance, both, LIMITS), "credit_runway_above_minimum") for _ in range(3)
         ]
     assert [e.passed for e in seen] == [True, True, False]
     assert seen[2].severity == WARN
     assert [value(e, "days_of_credit_left") for e in seen] == [None, 900 / 100, 300 / 700]
-
-
-def healthy_renders(now: datetime) -> list:
-    """Three done renders in the last day; two failures, but 30 hours old."""
-    return [
-        render(1, "v1", now - timedelta(hours=5), 30, 10),
-        render(2, "v1", now - timedelta(hours=3), 60, 10),
-        render(3, "v1", now - timedelta(hours=1), 45, 10),
-        render(4, "v1", now - timedelta(hours=30), 20, 10, "failed"),
-        render(5, "v1", now - timedelta(hours=30), 20, 10, "failed"),
-    ]
 
 
 def test_render_checks_pass_on_a_healthy_world(
@@ -124,26 +106,21 @@ def test_render_failure_rate_warns_when_half_of_the_last_day_failed(
     sb = Sandbox(world(now, renders=renders))
     with sb.serve():
         load_renders(sb, monkeypatch, warehouse, instance)
-        result = run(warehouse, instance, dg.AssetSelection.checks(render_failure_rate_below_limit), LIMITS)
+        only_rate = dg.AssetSelection.checks(render_failure_rate_below_limit)
+        result = run(warehouse, instance, only_rate, LIMITS)
     rate = check(result, "render_failure_rate_below_limit")
-    assert outcome(rate) == (False, WARN)
+    assert (rate.passed, rate.severity) == (False, WARN)
     assert value(rate, "failure_rate") == 0.5
     assert value(rate, "failed_ids") == [renders[1].id, renders[2].id]
 
 
 # a correct load merges on id, so it can neither repeat a render nor orphan a file: the damage
 # stands for an append-mode reload or a hand edit, and each check must name the row it found
+REPEAT = "insert into shotstack_data.renders select * from shotstack_data.renders where id = $id"
+ORPHAN = "delete from shotstack_data.renders where id = $id"
 DAMAGE = {
-    "render_ids_unique": (
-        "insert into shotstack_data.renders select * from shotstack_data.renders where id = $id",
-        "repeated_ids",
-        "ids",
-    ),
-    "hosted_assets_have_render": (
-        "delete from shotstack_data.renders where id = $id",
-        "orphan_assets",
-        "orphans",
-    ),
+    "render_ids_unique": (REPEAT, "repeated_ids", "ids"),
+    "hosted_assets_have_render": (ORPHAN, "orphan_assets", "orphans"),
 }
 
 
@@ -163,6 +140,6 @@ def test_render_integrity_checks_fail_on_a_damaged_warehouse(
         con.execute(sql, {"id": renders[0].id})
     checks = dg.AssetSelection.checks(render_ids_unique, hosted_assets_have_render)
     failed = check(run(warehouse, instance, checks, LIMITS), name)
-    assert outcome(failed) == (False, ERROR)
+    assert (failed.passed, failed.severity) == (False, ERROR)
     assert value(failed, judged) == 1
     assert renders[0].id in str(value(failed, named))

@@ -14,6 +14,14 @@ from media_assets.sandbox import HostedAsset, PicsartWorld, Render, Sandbox, Wor
 
 EVERYTHING = [*ingest.assets, *usage.assets, *usage.checks]
 RENDER_LOADS = ["shotstack/renders", "shotstack/assets_by_render"]
+# the check tests' limits, written out so they do not lean on the resource's defaults
+LIMITS = UsageThresholds(
+    credits_warn_below=1000,
+    credits_error_below=200,
+    runway_warn_days=7,
+    snapshot_max_age_hours=2,
+    max_failure_rate=0.2,
+)
 
 
 def edit(seconds: float) -> dict[str, Any]:
@@ -74,6 +82,17 @@ def world(
     )
 
 
+def healthy_renders(now: datetime) -> list[Render]:
+    """Three done renders in the last day; two failures, but 30 hours old."""
+    return [
+        render(1, "v1", now - timedelta(hours=5), 30, 10),
+        render(2, "v1", now - timedelta(hours=3), 60, 10),
+        render(3, "v1", now - timedelta(hours=1), 45, 10),
+        render(4, "v1", now - timedelta(hours=30), 20, 10, "failed"),
+        render(5, "v1", now - timedelta(hours=30), 20, 10, "failed"),
+    ]
+
+
 def real_now() -> datetime:
     """Wall-clock UTC now to the second, for worlds the time-window checks judge against."""
     return datetime.now(UTC).replace(microsecond=0)
@@ -115,3 +134,8 @@ def check(result: dg.ExecuteInProcessResult, name: str) -> dg.AssetCheckEvaluati
     found = [e for e in result.get_asset_check_evaluations() if e.check_name == name]
     assert len(found) == 1, f"{name} ran {len(found)} times"
     return found[0]
+
+
+def value(evaluation: dg.AssetCheckEvaluation, key: str) -> object:
+    """A check's metadata value, None for an explicit null."""
+    return evaluation.metadata[key].value
