@@ -9,18 +9,16 @@ from ..resources import DUCKDB_WRITERS_POOL, UsageThresholds
 from .assets import ASSETS_BY_RENDER, BALANCE, RENDERS, credit_balance_daily
 from .tables import number
 
-WARN, ERROR = dg.AssetCheckSeverity.WARN, dg.AssetCheckSeverity.ERROR
-# checks open the warehouse file too, so they queue behind writers instead of hitting the lock
-POOL = DUCKDB_WRITERS_POOL
+# checks open the warehouse file too, so they run in the writers' pool instead of hitting its lock
+WARN, ERROR, POOL = dg.AssetCheckSeverity.WARN, dg.AssetCheckSeverity.ERROR, DUCKDB_WRITERS_POOL
 
 
 def _newest_snapshot(duckdb: DuckDBResource) -> tuple[datetime, int] | None:
     with duckdb.get_connection() as con:
-        row = con.execute(
+        return con.execute(
             "select taken_at, credits from picsart_data.balance "
             "order by taken_at desc, _dlt_load_id desc limit 1"
         ).fetchone()
-    return (row[0], row[1]) if row else None
 
 
 @dg.asset_check(asset=BALANCE, pool=POOL)
@@ -29,8 +27,7 @@ def credits_above_floor(duckdb: DuckDBResource, usage_thresholds: UsageThreshold
     newest = _newest_snapshot(duckdb)
     if newest is None:
         return dg.AssetCheckResult(passed=False, severity=WARN, metadata={"snapshots": 0})
-    taken_at, credits = newest
-    limits = usage_thresholds
+    (taken_at, credits), limits = newest, usage_thresholds
     return dg.AssetCheckResult(
         passed=credits >= limits.credits_warn_below,
         severity=ERROR if credits < limits.credits_error_below else WARN,
