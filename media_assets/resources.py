@@ -27,7 +27,7 @@ def ensure_parent_dir(database: str) -> str:
 
 
 class UsageThresholds(dg.ConfigurableResource):
-    """Limits the usage checks judge against; set them in the launchpad or in build_resources."""
+    """Limits the usage checks judge against; change them here or where build_resources creates this."""
 
     credits_warn_below: int = 1000
     credits_error_below: int = 200

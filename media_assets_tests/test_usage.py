@@ -1,20 +1,25 @@
 """The usage summaries hold exactly the figures usage_plan computes in Python from the scripted world."""
 
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import timedelta
+from pathlib import Path
 
 import dagster as dg
+import duckdb
 import pytest
 
 from media_assets import ingest, usage
 from media_assets.resources import DUCKDB_WRITERS_POOL, build_resources
 from media_assets.sandbox import Sandbox
+from media_assets.usage.tables import markdown
 
 from .materialize import rows
 from .usage_plan import BALANCE_PLAN, RENDER_PLAN, T0, credit_days, render_days, render_summary
 from .usage_world import load_renders, point_at, render, run, world
 
+README = Path(__file__).resolve().parents[1] / "README.md"
 SUMMARIES = ["usage/credit_balance_daily", "usage/render_usage_daily", "usage/render_usage_summary"]
 
 
@@ -119,3 +124,24 @@ def test_summaries_depend_on_what_they_read() -> None:
     assert {spec.group_name for spec in specs.values()} == {"usage"}
     assert all(spec.automation_condition == dg.AutomationCondition.eager() for spec in specs.values())
     assert {assets.op.pool for assets in usage.assets} == {DUCKDB_WRITERS_POOL}
+
+
+def readme_section() -> str:
+    text = README.read_text(encoding="utf-8")
+    return text[text.index("## Usage summaries") : text.index("## Where this project departs")]
+
+
+def test_readme_sample_is_the_real_output(loaded: Loaded) -> None:
+    """The README's sample tables are what the summaries hold for the test world, cell for cell."""
+    with duckdb.connect(loaded.warehouse, read_only=True) as con:
+        for table in ("credit_balance_daily", "render_usage_daily", "render_usage_summary"):
+            cursor = con.execute(f"select * from usage.{table}")
+            assert markdown([d[0] for d in cursor.description], cursor.fetchall()) in readme_section(), table
+
+
+def test_readme_sql_snippets_run(loaded: Loaded) -> None:
+    """Each SQL snippet of the README's usage section runs on the summaries and returns rows."""
+    snippets = re.findall(r"```sql\n(.*?)```", readme_section(), flags=re.DOTALL)
+    assert len(snippets) == 3
+    for sql in snippets:
+        assert rows(loaded.warehouse, sql), sql
