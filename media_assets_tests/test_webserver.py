@@ -35,3 +35,23 @@ def test_webserver_lists_graph_and_runs_a_materialization(
     assert count(str(warehouse), "shotstack_data.renders") == len(world.render_ids("v1"))
     assert count(str(warehouse), "shotstack_data.templates") == len(world.templates["v1"])
     assert fresh_sandbox.counts["shotstack.render_get"] == len(world.render_ids("v1"))
+
+
+def test_two_runs_at_once_share_the_duckdb_file(
+    sandbox_environ: dict, fresh_sandbox: Sandbox, world: World, tmp_path: Path
+) -> None:
+    """Two runs launched together both succeed: the one-slot duckdb_writers pool serializes them."""
+    warehouse = tmp_path / "both.duckdb"
+    env = {
+        **sandbox_environ,
+        "DAGSTER_HOME": str(instance_home(tmp_path / "home")),
+        "MEDIA_ASSETS_DUCKDB_PATH": str(warehouse),
+    }
+    fresh_sandbox.set_latency(0.05)  # long enough loads that the two would overlap
+    with serve_ui([bin_path("dagster-webserver")], env, tmp_path / "webserver.log") as graphql:
+        picsart = graphql.launch([["picsart", "effects"], ["picsart", "genai_models"]])
+        shotstack = graphql.launch([["shotstack", "renders"], ["shotstack", "templates"]])
+        statuses = [graphql.wait_for_run(picsart), graphql.wait_for_run(shotstack)]
+    assert statuses == ["SUCCESS", "SUCCESS"], (tmp_path / "webserver.log").read_text()[-3000:]
+    assert count(str(warehouse), "picsart_data.genai_models") == len(world.picsart.models)
+    assert count(str(warehouse), "shotstack_data.renders") == len(world.render_ids("v1"))
