@@ -120,5 +120,12 @@ schedules = [
         default_status=_schedule_status(),
     ),
 ]
-sensors = [render_inbox_sensor, finished_renders_sensor]
+# Dagster's default automation sensor starts stopped; this one runs the usage summaries' conditions
+usage_automation_sensor = dg.AutomationConditionSensorDefinition(
+    "usage_automation_sensor",
+    target=dg.AssetSelection.groups("usage"),
+    default_status=_default_status(),
+    minimum_interval_seconds=30,
+)
+sensors = [render_inbox_sensor, finished_renders_sensor, usage_automation_sensor]
 jobs = [track_renders, refresh_renders, fetch_render_files, balance_job, catalogue_job]

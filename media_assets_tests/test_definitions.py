@@ -89,3 +89,9 @@ def test_dg_lists_the_definitions() -> None:
     assert done.returncode == 0, done.stderr
     assert "shotstack/assets_by_render" in done.stdout
     assert "picsart/balance" in done.stdout
+
+
+def test_tracking_and_usage_automation_start_running() -> None:
+    """The render sensors and the usage automation sensor run by default in `dagster dev`."""
+    running = {s.name for s in defs.sensors if s.default_status == dg.DefaultSensorStatus.RUNNING}
+    assert running == {"render_inbox_sensor", "finished_renders_sensor", "usage_automation_sensor"}
