@@ -14,7 +14,8 @@ KEY_HELP = (
 )
 
 
-def _causes(error: BaseException) -> Iterator[BaseException]:
+def causes(error: BaseException | None) -> Iterator[BaseException]:
+    """The error, then what caused it, and so on."""
     seen: set[int] = set()
     while error is not None and id(error) not in seen:
         seen.add(id(error))
@@ -28,7 +29,7 @@ def _key_help(source: str) -> str:
 
 def explain(error: BaseException, api: str, source: str) -> dg.Failure | None:
     """An actionable Failure for a known cause, or None to let the original error through."""
-    for cause in _causes(error):
+    for cause in causes(error):
         if isinstance(cause, ConfigFieldMissingException):
             return dg.Failure(
                 description=f"The {api} API key is not set. {_key_help(source)}",

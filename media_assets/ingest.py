@@ -1,19 +1,24 @@
 """One @dlt_assets per API; each run builds a fresh source and resolves its secrets only then."""
 
+from collections.abc import Callable
+
 import dagster as dg
 import dlt
 from dagster_dlt import DagsterDltResource, dlt_assets
 from dagster_duckdb import DuckDBResource
+from dlt.extract import DltSource
 from pydantic import Field
 
 from . import translator
 from .errors import explained
+from .inbox import inbox_dir, scan
 from .resources import DUCKDB_WRITERS_POOL, ensure_parent_dir
 from .sources.picsart import picsart_source
 from .sources.picsart import settings as picsart_settings
 from .sources.shotstack import settings as shotstack_settings
 from .sources.shotstack import shotstack_source
 from .warehouse import create_if_missing
+from .warehouse_lock import retry_while_locked
 
 PICSART_PIPELINE, PICSART_DATASET = "picsart_pipeline", "picsart_data"
 SHOTSTACK_PIPELINE, SHOTSTACK_DATASET = "shotstack_pipeline", "shotstack_data"
@@ -30,6 +35,22 @@ def _pipeline(name: str, dataset: str, database: str | None = None) -> dlt.Pipel
     return dlt.pipeline(pipeline_name=name, dataset_name=dataset, destination=destination)
 
 
+def _load(
+    context: dg.AssetExecutionContext,
+    runner: DagsterDltResource,
+    make_source: Callable[[], DltSource],
+    pipeline: dlt.Pipeline,
+) -> list:
+    """One dlt run; a fresh source per attempt (dagster #34052), repeated while the file is locked."""
+    if pipeline.has_pending_data:
+        context.log.warning(f"{pipeline.pipeline_name}: loading what an earlier run extracted, first")
+        retry_while_locked(pipeline.run, context.log)
+    return retry_while_locked(
+        lambda: list(runner.run(context=context, dlt_source=make_source(), dlt_pipeline=pipeline)),
+        context.log,
+    )
+
+
 @dlt_assets(
     dlt_source=picsart_source(
         api_key=_SHAPE_ONLY_KEY,
@@ -43,11 +64,8 @@ def _pipeline(name: str, dataset: str, database: str | None = None) -> dlt.Pipel
 )
 def picsart_assets(context: dg.AssetExecutionContext, dlt: DagsterDltResource, duckdb: DuckDBResource):
     with explained("Picsart", "picsart_source"):
-        yield from dlt.run(
-            context=context,
-            dlt_source=picsart_source(),
-            dlt_pipeline=_pipeline(PICSART_PIPELINE, PICSART_DATASET, duckdb.database),
-        )
+        pipeline = _pipeline(PICSART_PIPELINE, PICSART_DATASET, duckdb.database)
+        yield from _load(context, dlt, picsart_source, pipeline)
     # a brief-only endpoint the real service lacks still gets its (empty) table
     selected = {key.path[-1] for key in context.selected_asset_keys}
     with duckdb.get_connection() as con:
@@ -56,7 +74,7 @@ def picsart_assets(context: dg.AssetExecutionContext, dlt: DagsterDltResource, d
 
 
 class ShotstackRun(dg.Config):
-    """Which renders a run looks at; by default the configured ones plus every unfinished one."""
+    """Which renders a run looks at; by default every known render that is not settled yet."""
 
     render_ids: list[str] = Field(
         default=[], description="Look up exactly these renders (those already finished are skipped)."
@@ -67,10 +85,18 @@ class ShotstackRun(dg.Config):
         "whose files are not all settled.",
     )
 
-    def lookup_args(self) -> dict[str, object]:
-        if not self.render_ids:
-            return {}
-        return {"render_ids": self.render_ids, "refresh_pending": False}
+    def lookups(self) -> DltSource:
+        """The given renders alone; else the configured ones, the inbox's, and every unfinished one.
+
+        Reading the whole inbox here is what makes it durable: an id whose sensor run failed is
+        looked up by the next refresh instead of being forgotten.
+        """
+        if self.render_ids:
+            return shotstack_source(render_ids=self.render_ids, refresh_pending=False)
+        return shotstack_source(inbox_render_ids=scan(inbox_dir(), None).new_ids)
+
+    def files(self) -> DltSource:
+        return shotstack_source(asset_render_ids=self.asset_render_ids)
 
 
 def with_render_changes(result: dg.MaterializeResult, pipeline: dlt.Pipeline) -> dg.MaterializeResult:
@@ -116,16 +142,11 @@ def shotstack_assets(
     with explained("Shotstack", "shotstack_source"):
         # renders load first, so the hosted files of renders that just finished follow in the same run
         if lookups:
-            source = shotstack_source(**config.lookup_args()).with_resources(*lookups)
-            for result in dlt.run(context=context, dlt_source=source, dlt_pipeline=pipeline):
+            for result in _load(context, dlt, lambda: config.lookups().with_resources(*lookups), pipeline):
                 yield with_render_changes(result, pipeline)
         if "assets_by_render" in selected:
-            source = shotstack_source(asset_render_ids=config.asset_render_ids)
-            yield from dlt.run(
-                context=context,
-                dlt_source=source.with_resources("assets_by_render"),
-                dlt_pipeline=pipeline,
-            )
+            files = lambda: config.files().with_resources("assets_by_render")  # noqa: E731
+            yield from _load(context, dlt, files, pipeline)
 
 
 assets = [picsart_assets, shotstack_assets]

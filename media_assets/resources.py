@@ -1,11 +1,16 @@
 """Resources declared once: the DuckDB warehouse file that dlt loads and the SQL assets read."""
 
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import dagster as dg
+import duckdb
 from dagster_dlt import DagsterDltResource
 from dagster_duckdb import DuckDBResource
+
+from .warehouse_lock import retry_while_locked
 
 # the one setting that chooses the warehouse file, for dlt and for SQL alike
 DUCKDB_PATH_ENV = "MEDIA_ASSETS_DUCKDB_PATH"
@@ -26,6 +31,21 @@ def ensure_parent_dir(database: str) -> str:
     return database
 
 
+class Warehouse(DuckDBResource):
+    """The DuckDB resource, waiting out other processes' holds on the file as the dlt loads do."""
+
+    @contextmanager
+    def get_connection(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        config = {"custom_user_agent": "media-assets", **self.connection_config}
+        con = retry_while_locked(
+            lambda: duckdb.connect(self.database, read_only=False, config=config), dg.get_dagster_logger()
+        )
+        try:
+            yield con
+        finally:
+            con.close()
+
+
 class UsageThresholds(dg.ConfigurableResource):
     """Limits the usage checks judge against; change them here or where build_resources creates this."""
 
@@ -39,7 +59,7 @@ class UsageThresholds(dg.ConfigurableResource):
 def build_resources(database: str | None = None) -> dict[str, object]:
     """The resources every asset of this location asks for, by their short keys."""
     return {
-        "duckdb": DuckDBResource(database=database or duckdb_path()),
+        "duckdb": Warehouse(database=database or duckdb_path()),
         "dlt": DagsterDltResource(),
         "usage_thresholds": UsageThresholds(),
     }

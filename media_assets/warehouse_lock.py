@@ -1,0 +1,86 @@
+"""Wait out another process's hold on the DuckDB file instead of losing the run to it.
+
+DuckDB lets one process write a file, and any open connection elsewhere, even a read-only one,
+blocks that writer. The writers' pool keeps our own runs apart; this covers everyone else: a
+DuckDB shell, a notebook, a dashboard reading the warehouse while a load starts.
+"""
+
+import logging
+import time
+from collections.abc import Callable, Iterator
+from typing import TypeVar
+
+import dagster as dg
+import dlt
+
+from .errors import causes
+
+# what DuckDB says when another process holds the file
+LOCK_CONFLICT = "Could not set lock on file"
+DEFAULT_WAIT_SECONDS = 600.0
+FIRST_DELAY, MAX_DELAY = 0.5, 10.0
+
+T = TypeVar("T")
+
+
+def lock_wait_seconds() -> float:
+    """`[media_assets] lock_wait_seconds` in .dlt/config.toml, or MEDIA_ASSETS__LOCK_WAIT_SECONDS."""
+    configured = dlt.config.get("media_assets.lock_wait_seconds", float)
+    return DEFAULT_WAIT_SECONDS if configured is None else float(configured)
+
+
+def lock_conflict(error: BaseException) -> str | None:
+    """DuckDB's own words when the error comes from another process holding the file, else None."""
+    for cause in causes(error):
+        text = str(cause)
+        start = text.find(LOCK_CONFLICT)
+        if start >= 0:
+            return text[start:].split(". However")[0]
+    return None
+
+
+def _delays() -> Iterator[float]:
+    delay = FIRST_DELAY
+    while True:
+        yield delay
+        delay = min(delay * 2, MAX_DELAY)
+
+
+def retry_while_locked(
+    attempt: Callable[[], T],
+    log: logging.Logger | dg.DagsterLogManager,
+    wait_seconds: float | None = None,
+) -> T:
+    """Call `attempt` until no other process holds the warehouse, for up to `wait_seconds`.
+
+    `attempt` must be safe to repeat: each call builds a fresh dlt source, and dlt loads a
+    package that a lock stopped half-way before it extracts anything new.
+    """
+    budget = lock_wait_seconds() if wait_seconds is None else wait_seconds
+    deadline = time.monotonic() + budget
+    delays = _delays()
+    warned = False
+    while True:
+        try:
+            return attempt()
+        except Exception as error:
+            conflict = lock_conflict(error)
+            if conflict is None:
+                raise
+            if time.monotonic() >= deadline:
+                raise dg.Failure(
+                    description=(
+                        f"The warehouse stayed locked by another process for {budget:.0f}s: {conflict}. "
+                        "Close whatever holds it (a DuckDB shell, a notebook) and run again; loads "
+                        "that were stopped are kept by dlt and finished by the next run. "
+                        "To wait longer, raise [media_assets] lock_wait_seconds in .dlt/config.toml."
+                    )
+                ) from None
+            if not warned:
+                log.warning(
+                    f"{conflict}; waiting up to {budget:.0f}s for it to close "
+                    "([media_assets] lock_wait_seconds). Readers of the warehouse should connect "
+                    "briefly and read-only."
+                )
+                warned = True
+            time.sleep(min(next(delays), max(deadline - time.monotonic(), 0.0)))

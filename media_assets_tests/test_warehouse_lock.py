@@ -1,0 +1,92 @@
+"""Another process holding the DuckDB file (a shell, a notebook) delays a load; it never loses one."""
+
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import dagster as dg
+import pytest
+
+from media_assets import ingest
+from media_assets.resources import Warehouse
+from media_assets.sources.picsart import picsart_source
+
+from .materialize import count, materialize
+
+HOLD = """
+import sys, time, duckdb
+con = duckdb.connect(sys.argv[1], read_only=True)
+print("held", flush=True)
+time.sleep(float(sys.argv[2]))
+"""
+
+
+@contextmanager
+def reader_holding(warehouse: str, seconds: float) -> Iterator[subprocess.Popen]:
+    """A separate process with a read-only connection open on the file, as a DuckDB shell has."""
+    holder = subprocess.Popen(
+        [sys.executable, "-c", HOLD, warehouse, str(seconds)], stdout=subprocess.PIPE, text=True
+    )
+    try:
+        assert holder.stdout is not None and holder.stdout.readline().strip() == "held"
+        yield holder
+    finally:
+        holder.kill()
+        holder.wait()
+
+
+@pytest.fixture
+def loaded_once(sandbox_environ: dict, warehouse: str, instance: dg.DagsterInstance) -> str:
+    """A warehouse that exists, so a reader can open it."""
+    materialize(warehouse, instance, ["picsart/effects"])
+    return warehouse
+
+
+def test_load_waits_for_a_reader_and_succeeds(loaded_once: str, instance: dg.DagsterInstance) -> None:
+    """A reader holding the file for a few seconds makes the run wait, say why, then load."""
+    with reader_holding(loaded_once, 3):
+        started = time.monotonic()
+        result = materialize(loaded_once, instance, ["picsart/balance"])
+    assert result.success
+    assert time.monotonic() - started >= 2, "the run cannot have loaded while the file was held"
+    assert count(loaded_once, "picsart_data.balance") == 1
+    logs = [r.user_message for r in instance.all_logs(result.run_id)]
+    assert any("Could not set lock" in m and "lock_wait_seconds" in m for m in logs)
+
+
+def test_lock_held_too_long_fails_clearly_and_loses_nothing(
+    loaded_once: str, instance: dg.DagsterInstance, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Past `lock_wait_seconds` the run fails naming the setting; the next run loads everything."""
+    monkeypatch.setenv("MEDIA_ASSETS__LOCK_WAIT_SECONDS", "1")
+    with reader_holding(loaded_once, 30):
+        result = materialize(loaded_once, instance, ["picsart/balance"], raise_on_error=False)
+    assert not result.success
+    failure = next(e for e in result.all_events if e.is_step_failure)
+    message = failure.step_failure_data.error.message
+    assert "[media_assets] lock_wait_seconds" in message and "stayed locked" in message
+    assert materialize(loaded_once, instance, ["picsart/balance"]).success
+    assert count(loaded_once, "picsart_data.balance") == 1
+
+
+def test_data_a_stopped_load_left_is_loaded_by_the_next_run(
+    loaded_once: str, instance: dg.DagsterInstance
+) -> None:
+    """A package dlt extracted but could not load (say, the lock outlasted the wait) is not dropped."""
+    pipeline = ingest._pipeline(ingest.PICSART_PIPELINE, ingest.PICSART_DATASET, loaded_once)
+    pipeline.extract(picsart_source().with_resources("balance"))
+    assert pipeline.has_pending_data
+    materialize(loaded_once, instance, ["picsart/effects"])
+    assert count(loaded_once, "picsart_data.balance") == 1
+    assert not pipeline.has_pending_data
+
+
+def test_sql_assets_wait_for_the_file_too(loaded_once: str) -> None:
+    """The DuckDB resource behind the SQL assets waits out a reader instead of failing."""
+    with reader_holding(loaded_once, 2):
+        started = time.monotonic()
+        with Warehouse(database=loaded_once).get_connection() as con:
+            assert con.execute("select count(*) from picsart_data.effects").fetchone()[0] > 0
+    assert time.monotonic() - started >= 1
