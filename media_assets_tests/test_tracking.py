@@ -9,7 +9,7 @@ import pytest
 from media_assets.automation import finished_renders_sensor, render_inbox_sensor
 from media_assets.cli import sandbox_env
 from media_assets.inbox import drop_ids
-from media_assets.sandbox import Sandbox, World, WorldSize
+from media_assets.sandbox import Fault, Sandbox, World, WorldSize
 
 from .materialize import count, materialize, rows
 
@@ -149,3 +149,40 @@ def test_files_are_fetched_only_until_settled(
     materialize(warehouse, instance, selection=["shotstack/assets_by_render"])
     assert frozen.counts["shotstack.assets_by_render"] == 0
     assert frozen.counts["shotstack.render_get"] == 0
+
+
+def test_inbox_id_of_a_failed_run_is_looked_up_by_the_next_refresh(
+    frozen: Sandbox,
+    warehouse: str,
+    instance: dg.DagsterInstance,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The sensor's cursor moves past an id, but the refresh reads the whole inbox: no id is lost."""
+    inbox = tmp_path / "inbox"
+    monkeypatch.setenv("MEDIA_ASSETS__INBOX_DIR", str(inbox))
+    monkeypatch.setenv("SOURCES__SHOTSTACK_SOURCE__RENDER_IDS", "[]")
+    ids = sorted(frozen.world.render_ids("v1")[:2])
+    drop_ids(inbox, ids)
+    tick = render_inbox_sensor.evaluate_tick(dg.build_sensor_context(instance=instance))
+    frozen.set_fault("shotstack.render_get", Fault(503))
+    failed = materialize(
+        warehouse,
+        instance,
+        ["shotstack/renders"],
+        raise_on_error=False,
+        run_config=tick.run_requests[0].run_config,
+    )
+    assert not failed.success
+    assert (
+        render_inbox_sensor.evaluate_tick(
+            dg.build_sensor_context(instance=instance, cursor=tick.cursor)
+        ).run_requests
+        == []
+    )
+
+    frozen.clear_faults()
+    frozen.reset_counts()
+    materialize(warehouse, instance, ["shotstack/renders"])
+    assert [i for (i,) in rows(warehouse, "select id from shotstack_data.renders order by id")] == ids
+    assert frozen.counts["shotstack.render_get"] == 2

@@ -64,6 +64,7 @@ def shotstack_source(
     base_url: str = settings.BASE_URL,
     version: str = settings.VERSION,
     render_ids: Sequence[str] = (),
+    inbox_render_ids: Sequence[str] = (),
     asset_ids: Sequence[str] = (),
     asset_render_ids: Sequence[str] | None = None,
     refresh_pending: bool = True,
@@ -76,6 +77,7 @@ def shotstack_source(
         version: `v1` (production) or `stage` (the free, watermarked sandbox).
         render_ids: renders to look up; Shotstack has no endpoint that lists them. Renders
             already done, failed or unknown (404) are never looked up again.
+        inbox_render_ids: renders dropped in the render inbox, under the same rule.
         asset_ids: hosted assets to look up by id.
         asset_render_ids: done renders whose hosted files to fetch; by default every done
             render whose files are not all ready, failed or deleted yet.
@@ -92,7 +94,7 @@ def shotstack_source(
     headers = {"Accept": "application/json"}
     client = RESTClient(base_url=base_url, headers=headers, auth=auth)
 
-    renders = render_lookups(client, version, render_ids, refresh_pending)
+    renders = render_lookups(client, version, [*render_ids, *inbox_render_ids], refresh_pending)
     assets_by_render = hosted_assets(client, version, done_renders(asset_render_ids))
     lookups = rest_api_resources(
         {
