@@ -1,10 +1,14 @@
 """Every Picsart and Shotstack resource loads from the sandbox into DuckDB, exactly and idempotently."""
 
+import subprocess
+import sys
+
 import dagster as dg
 
 from media_assets.cli import demo_query
 from media_assets.sandbox import Sandbox, World
 
+from .conftest import ROOT
 from .materialize import count, materialize, rows
 
 
@@ -94,6 +98,29 @@ def test_pipeline_dataset_reads_the_warehouse(
         "shotstack_pipeline", destination=dlt.destinations.duckdb(warehouse), dataset_name="shotstack_data"
     )
     assert len(pipeline.dataset().renders.fetchall()) == len(world.render_ids("v1"))
+
+
+def test_readme_queries_run_read_only_on_the_warehouse(
+    sandbox_environ: dict, world: World, warehouse: str, instance: dg.DagsterInstance
+) -> None:
+    """The README's one-line queries work on a loaded file, as the read-only readers it recommends."""
+    materialize(warehouse, instance, selection=["shotstack/renders", "picsart/balance"])
+    section = (ROOT / "README.md").read_text().split("## Querying the result")[1].split("\n## ")[0]
+    commands = [line for line in section.splitlines() if line.startswith(".venv/bin/python -c ")]
+    assert len(commands) == 2
+    outputs = []
+    for line in commands:
+        code = (
+            line.removeprefix(".venv/bin/python -c ")
+            .strip('"')
+            .replace("data/media_assets.duckdb", warehouse)
+        )
+        done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+        assert done.returncode == 0, done.stderr
+        outputs.append(done.stdout)
+    statuses = rows(warehouse, "select distinct status from shotstack_data.renders")
+    assert statuses and all(status in outputs[0] for (status,) in statuses)
+    assert "taken_at" in outputs[1]
 
 
 def test_balance_snapshots_take_the_servers_time(
