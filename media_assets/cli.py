@@ -9,8 +9,6 @@ from pathlib import Path
 
 from .sandbox import DEFAULT_PICSART_KEY, DEFAULT_SHOTSTACK_KEY, Sandbox, World
 
-CALLBACK_TOKEN_ENV = "MEDIA_ASSETS_CALLBACK_TOKEN"
-
 
 def demo_query(world: World) -> str:
     """A search term the generated world has images for."""
@@ -61,11 +59,11 @@ def _callbacks(args: argparse.Namespace) -> int:
     import uvicorn
 
     from .callbacks import CALLBACK_PATH, build_callbacks_app
-    from .inbox import inbox_dir
+    from .settings import callback_token, env_name, inbox_dir
 
     inbox = Path(args.inbox) if args.inbox else inbox_dir()
-    token = os.environ.get(CALLBACK_TOKEN_ENV)
-    query = "?token=<MEDIA_ASSETS_CALLBACK_TOKEN>" if token else ""
+    token = callback_token()
+    query = f"?token=<{env_name('callback_token')}>" if token else ""
     print(f"Receiving Shotstack callbacks at http://{args.host}:{args.port}{CALLBACK_PATH}{query}")
     print(f"Render ids go to {inbox}/; set this URL as the `callback` of each render you POST.")
     uvicorn.run(build_callbacks_app(inbox, token), host=args.host, port=args.port, log_level="warning")

@@ -7,8 +7,8 @@ import dagster as dg
 import duckdb
 
 from .cli import sandbox_env
-from .resources import duckdb_path
 from .sandbox import Sandbox, World
+from .settings import duckdb_path
 
 DATASETS = ("picsart_data", "shotstack_data")
 # step-by-step event logs belong in the UI; the terminal gets warnings and the summary
@@ -62,6 +62,7 @@ def run_demo(seed: int = 7, version: str = "v1") -> int:
     print(
         "\nBrowse the assets, lineage and this run in the Dagster UI:\n"
         f"  DAGSTER_HOME={os.environ['DAGSTER_HOME']} dagster dev   # then open http://127.0.0.1:3000\n"
-        f"Query the tables:  python -c \"import duckdb; print(duckdb.sql('from shotstack_data.renders'))\""
+        f'Query the tables:  python -c "import duckdb; '
+        f"print(duckdb.connect('{database}', read_only=True).sql('from shotstack_data.renders'))\""
     )
     return 0

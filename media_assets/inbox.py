@@ -7,17 +7,9 @@ import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import dlt
-
-DEFAULT_INBOX = "data/inbox"
 UUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
 # names a writer uses while a file is still being written
 UNFINISHED_SUFFIXES = (".tmp", ".part")
-
-
-def inbox_dir() -> Path:
-    """`[media_assets] inbox_dir` in .dlt/config.toml, or MEDIA_ASSETS__INBOX_DIR."""
-    return Path(dlt.config.get("media_assets.inbox_dir", str) or DEFAULT_INBOX)
 
 
 @dataclass

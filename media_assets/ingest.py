@@ -11,8 +11,9 @@ from pydantic import Field
 
 from . import translator
 from .errors import explained
-from .inbox import inbox_dir, scan
+from .inbox import scan
 from .resources import DUCKDB_WRITERS_POOL, ensure_parent_dir
+from .settings import inbox_dir
 from .sources.picsart import picsart_source
 from .sources.picsart import settings as picsart_settings
 from .sources.shotstack import settings as shotstack_settings

@@ -1,6 +1,5 @@
 """Resources declared once: the DuckDB warehouse file that dlt loads and the SQL assets read."""
 
-import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -10,19 +9,11 @@ import duckdb
 from dagster_dlt import DagsterDltResource
 from dagster_duckdb import DuckDBResource
 
+from .settings import duckdb_path
 from .warehouse_lock import retry_while_locked
-
-# the one setting that chooses the warehouse file, for dlt and for SQL alike
-DUCKDB_PATH_ENV = "MEDIA_ASSETS_DUCKDB_PATH"
-DEFAULT_DUCKDB_PATH = "data/media_assets.duckdb"
 
 # runs that write the DuckDB file share this pool; dagster_home/dagster.yaml gives it one slot
 DUCKDB_WRITERS_POOL = "duckdb_writers"
-
-
-def duckdb_path() -> str:
-    """The warehouse file, from MEDIA_ASSETS_DUCKDB_PATH or the default under data/."""
-    return os.environ.get(DUCKDB_PATH_ENV) or DEFAULT_DUCKDB_PATH
 
 
 def ensure_parent_dir(database: str) -> str:

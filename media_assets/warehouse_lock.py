@@ -11,22 +11,15 @@ from collections.abc import Callable, Iterator
 from typing import TypeVar
 
 import dagster as dg
-import dlt
 
 from .errors import causes
+from .settings import lock_wait_seconds
 
 # what DuckDB says when another process holds the file
 LOCK_CONFLICT = "Could not set lock on file"
-DEFAULT_WAIT_SECONDS = 600.0
 FIRST_DELAY, MAX_DELAY = 0.5, 10.0
 
 T = TypeVar("T")
-
-
-def lock_wait_seconds() -> float:
-    """`[media_assets] lock_wait_seconds` in .dlt/config.toml, or MEDIA_ASSETS__LOCK_WAIT_SECONDS."""
-    configured = dlt.config.get("media_assets.lock_wait_seconds", float)
-    return DEFAULT_WAIT_SECONDS if configured is None else float(configured)
 
 
 def lock_conflict(error: BaseException) -> str | None:

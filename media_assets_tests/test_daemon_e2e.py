@@ -60,7 +60,7 @@ def test_daemon_tracks_renders_from_webhook_to_warehouse(tmp_path: Path) -> None
                 "SOURCES__SHOTSTACK_SOURCE__RENDER_IDS": json.dumps([]),
                 "SOURCES__SHOTSTACK_SOURCE__ASSET_IDS": json.dumps([]),
                 "MEDIA_ASSETS__INBOX_DIR": str(inbox),
-                "MEDIA_ASSETS_DUCKDB_PATH": str(warehouse),
+                "MEDIA_ASSETS__DUCKDB_PATH": str(warehouse),
                 "DAGSTER_HOME": str(instance_home(tmp_path / "home", "QueuedRunCoordinator")),
             }
             log = tmp_path / "dagster-dev.log"

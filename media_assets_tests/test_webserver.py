@@ -18,7 +18,7 @@ def test_webserver_lists_graph_and_runs_a_materialization(
     env = {
         **sandbox_environ,
         "DAGSTER_HOME": str(instance_home(tmp_path / "home")),
-        "MEDIA_ASSETS_DUCKDB_PATH": str(warehouse),
+        "MEDIA_ASSETS__DUCKDB_PATH": str(warehouse),
     }
     with serve_ui([bin_path("dagster-webserver")], env, tmp_path / "webserver.log") as graphql:
         nodes = graphql(ASSET_NODES)["assetNodes"]
@@ -45,7 +45,7 @@ def test_two_runs_at_once_share_the_duckdb_file(
     env = {
         **sandbox_environ,
         "DAGSTER_HOME": str(instance_home(tmp_path / "home")),
-        "MEDIA_ASSETS_DUCKDB_PATH": str(warehouse),
+        "MEDIA_ASSETS__DUCKDB_PATH": str(warehouse),
     }
     fresh_sandbox.set_latency(0.05)  # long enough loads that the two would overlap
     with serve_ui([bin_path("dagster-webserver")], env, tmp_path / "webserver.log") as graphql:

@@ -1,0 +1,55 @@
+"""The location's own settings: `[media_assets]` in .dlt/config.toml, or MEDIA_ASSETS__<NAME>.
+
+They live beside the sources' settings so that one file, and one environment-variable scheme,
+configures everything. Each is read when used, never at import, so tests and runs can change them.
+"""
+
+from pathlib import Path
+from typing import Any
+
+import dlt
+
+SECTION = "media_assets"
+DEFAULTS: dict[str, Any] = {
+    # the warehouse file that dlt loads and the SQL assets read
+    "duckdb_path": "data/media_assets.duckdb",
+    # where any system drops files of Shotstack render ids, one per line
+    "inbox_dir": "data/inbox",
+    # "off" starts the sensors and schedules stopped
+    "automation": "on",
+    # how long a load waits for another process to let go of the DuckDB file
+    "lock_wait_seconds": 600.0,
+}
+
+
+def setting(name: str) -> Any:
+    """One `[media_assets]` value, or its default when unset."""
+    default = DEFAULTS[name]
+    value = dlt.config.get(f"{SECTION}.{name}", type(default))
+    return default if value is None or value == "" else value
+
+
+def env_name(name: str) -> str:
+    """The environment variable that overrides a setting, as dlt spells it."""
+    return f"{SECTION}__{name}".upper()
+
+
+def duckdb_path() -> str:
+    return str(setting("duckdb_path"))
+
+
+def inbox_dir() -> Path:
+    return Path(setting("inbox_dir"))
+
+
+def automation_on() -> bool:
+    return str(setting("automation")).lower() != "off"
+
+
+def lock_wait_seconds() -> float:
+    return float(setting("lock_wait_seconds"))
+
+
+def callback_token() -> str | None:
+    """The webhook receiver's shared token: a secret, so .dlt/secrets.toml or the environment."""
+    return dlt.secrets.get(f"{SECTION}.callback_token", str) or None

@@ -1,0 +1,34 @@
+"""The location's own settings: the committed config.toml, the defaults, and environment overrides."""
+
+import tomllib
+from pathlib import Path
+
+import pytest
+
+from media_assets import settings
+from media_assets.resources import build_resources
+
+from .conftest import ROOT
+
+
+def test_config_toml_states_every_default() -> None:
+    """`.dlt/config.toml` shows each setting at its default, so reading it tells the whole story."""
+    committed = tomllib.loads((ROOT / ".dlt" / "config.toml").read_text())["media_assets"]
+    assert committed == settings.DEFAULTS
+
+
+def test_environment_overrides_each_setting(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(settings.env_name("duckdb_path"), str(tmp_path / "w.duckdb"))
+    monkeypatch.setenv(settings.env_name("inbox_dir"), str(tmp_path / "in"))
+    monkeypatch.setenv(settings.env_name("automation"), "OFF")
+    monkeypatch.setenv(settings.env_name("lock_wait_seconds"), "2.5")
+    monkeypatch.setenv(settings.env_name("callback_token"), "t0ken")
+    assert build_resources()["duckdb"].database == str(tmp_path / "w.duckdb")
+    assert settings.inbox_dir() == tmp_path / "in"
+    assert not settings.automation_on()
+    assert settings.lock_wait_seconds() == 2.5
+    assert settings.callback_token() == "t0ken"
+
+
+def test_unset_token_means_no_token() -> None:
+    assert settings.callback_token() is None
