@@ -1,11 +1,18 @@
 """Sensors and schedules that keep render tracking and the other loads up to date without a human."""
 
+from __future__ import annotations
+
 import hashlib
+from typing import TYPE_CHECKING
 
 import dagster as dg
 import dlt
 
-from .inbox import inbox_dir, scan
+from .inbox import scan
+from .settings import automation_on, inbox_dir
+
+if TYPE_CHECKING:  # dagster does not export the type of define_asset_job's result
+    from dagster._core.definitions.unresolved_asset_job_definition import UnresolvedAssetJobDefinition
 
 RENDERS = dg.AssetKey(["shotstack", "renders"])
 ASSETS_BY_RENDER = dg.AssetKey(["shotstack", "assets_by_render"])
@@ -15,8 +22,7 @@ SENSOR_INTERVAL_SECONDS = 15
 
 def _default_status() -> dg.DefaultSensorStatus:
     """On unless `[media_assets] automation = "off"` (or MEDIA_ASSETS__AUTOMATION=off)."""
-    off = str(dlt.config.get("media_assets.automation", str) or "on").lower() == "off"
-    return dg.DefaultSensorStatus.STOPPED if off else dg.DefaultSensorStatus.RUNNING
+    return dg.DefaultSensorStatus.RUNNING if automation_on() else dg.DefaultSensorStatus.STOPPED
 
 
 def _schedule_status() -> dg.DefaultScheduleStatus:
@@ -99,25 +105,50 @@ def finished_renders_sensor(context: dg.SensorEvaluationContext, asset_event: dg
         yield dg.SkipReason("No render reached done in the new materializations")
 
 
+def _missing_keys(sources: tuple[str, ...]) -> list[str]:
+    """Sources whose API key is not set, checked by presence only: the value is never read out."""
+    return [s for s in sources if not dlt.secrets.get(f"sources.{s}.api_key", str)]
+
+
+def _keyed_schedule(
+    job: UnresolvedAssetJobDefinition, cron: str, sources: tuple[str, ...], description: str
+) -> dg.ScheduleDefinition:
+    """A schedule that skips, saying which key to set, instead of starting runs bound to fail."""
+
+    @dg.schedule(
+        name=f"{job.name}_schedule",
+        job=job,
+        cron_schedule=cron,
+        execution_timezone=TIMEZONE,
+        default_status=_schedule_status(),
+        description=description,
+    )
+    def _schedule(context: dg.ScheduleEvaluationContext) -> dg.RunRequest | dg.SkipReason:
+        missing = _missing_keys(sources)
+        if missing:
+            return dg.SkipReason(
+                "No API key for " + ", ".join(missing) + ": set [sources.<source>] api_key in "
+                ".dlt/secrets.toml or SOURCES__<SOURCE>__API_KEY, e.g. "
+                f"SOURCES__{missing[0].upper()}__API_KEY."
+            )
+        return dg.RunRequest()
+
+    return _schedule
+
+
 schedules = [
-    dg.ScheduleDefinition(
-        job=refresh_renders,
-        cron_schedule="*/10 * * * *",
-        execution_timezone=TIMEZONE,
-        default_status=_schedule_status(),
-        description="Every 10 minutes: renders not yet done or failed, and their hosted files.",
+    _keyed_schedule(
+        refresh_renders,
+        "*/10 * * * *",
+        ("shotstack_source",),
+        "Every 10 minutes: renders not yet looked up or finished, and their hosted files.",
     ),
-    dg.ScheduleDefinition(
-        job=balance_job,
-        cron_schedule="0 * * * *",
-        execution_timezone=TIMEZONE,
-        default_status=_schedule_status(),
-    ),
-    dg.ScheduleDefinition(
-        job=catalogue_job,
-        cron_schedule="0 6 * * *",
-        execution_timezone=TIMEZONE,
-        default_status=_schedule_status(),
+    _keyed_schedule(balance_job, "0 * * * *", ("picsart_source",), "Hourly: a Picsart balance snapshot."),
+    _keyed_schedule(
+        catalogue_job,
+        "0 6 * * *",
+        ("picsart_source", "shotstack_source"),
+        "Daily at 06:00 UTC: templates, ingested sources and effects.",
     ),
 ]
 # Dagster's default automation sensor starts stopped; this one runs the usage summaries' conditions
