@@ -36,19 +36,22 @@ def finished_world() -> World:
     return world
 
 
-def loaded(warehouse: Path) -> tuple[list[tuple], int]:
-    """Renders and hosted-file rows, or nothing while the file is absent or being written."""
+def loaded(warehouse: Path) -> tuple[list[tuple], int, tuple | None]:
+    """Renders, hosted-file rows and the overall usage row; nothing while the file is absent or busy."""
     try:
         with duckdb.connect(str(warehouse), read_only=True) as con:
             renders = con.execute("select id, status from shotstack_data.renders order by id").fetchall()
             files = con.execute("select count(*) from shotstack_data.assets_by_render").fetchone()[0]
-            return renders, files
+            usage = con.execute(
+                "select renders_done, hosted_assets from usage.render_usage_summary where version = 'all'"
+            ).fetchone()
+            return renders, files, usage
     except (duckdb.Error, OSError):
-        return [], 0
+        return [], 0, None
 
 
 def test_daemon_tracks_renders_from_webhook_to_warehouse(tmp_path: Path) -> None:
-    """`dagster dev` alone turns two render callbacks into renders and their hosted files in DuckDB."""
+    """`dagster dev` alone turns two render callbacks into renders, their hosted files and the summary."""
     world = finished_world()
     expected_files = sum(len(world.assets_for(i)) for i in IDS)
     inbox, warehouse = tmp_path / "inbox", tmp_path / "warehouse.duckdb"
@@ -67,10 +70,11 @@ def test_daemon_tracks_renders_from_webhook_to_warehouse(tmp_path: Path) -> None
             with serve_ui([bin_path("dagster"), "dev"], env, log):
                 deadline = time.monotonic() + 300
                 while time.monotonic() < deadline:
-                    renders, files = loaded(warehouse)
-                    if len(renders) == 2 and files == expected_files:
+                    renders, files, usage = loaded(warehouse)
+                    if len(renders) == 2 and usage == (2, expected_files):
                         break
                     time.sleep(2)
     assert renders == sorted((i, "done") for i in IDS), log.read_text()[-4000:]
     assert files == expected_files, log.read_text()[-4000:]
+    assert usage == (2, expected_files), "the usage summary follows the renders and their files"
     assert sandbox.counts["shotstack.render_get"] == 2, "each render looked up once, after it finished"

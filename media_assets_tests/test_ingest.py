@@ -10,6 +10,7 @@ from media_assets.sandbox import Sandbox, World
 
 from .conftest import ROOT
 from .materialize import count, materialize, rows
+from .webserver import bin_path
 
 
 def expected_counts(world: World, version: str = "v1") -> dict[str, int]:
@@ -121,6 +122,21 @@ def test_readme_queries_run_read_only_on_the_warehouse(
     statuses = rows(warehouse, "select distinct status from shotstack_data.renders")
     assert statuses and all(status in outputs[0] for (status,) in statuses)
     assert "taken_at" in outputs[1]
+
+
+def test_dlt_command_line_shows_the_pipeline(
+    sandbox_environ: dict, warehouse: str, instance: dg.DagsterInstance
+) -> None:
+    """The README's `dlt pipeline picsart_pipeline info` finds the pipeline a materialization ran."""
+    materialize(warehouse, instance, selection=["picsart/balance"])
+    section = (ROOT / "README.md").read_text().split("## Querying the result")[1].split("\n## ")[0]
+    assert "`.venv/bin/dlt pipeline picsart_pipeline info`" in section
+    done = subprocess.run(
+        [bin_path("dlt"), "pipeline", "picsart_pipeline", "info"], capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == 0, done.stderr
+    assert "dataset_name: picsart_data" in done.stdout
+    assert "destination_type: dlt.destinations.duckdb" in done.stdout
 
 
 def test_balance_snapshots_take_the_servers_time(
