@@ -12,7 +12,7 @@ from starlette.responses import Response
 
 from media_assets.sandbox.responses import REASONS, gateway_error, iso_z, json_response
 from media_assets.sandbox.responses import shotstack_fault as fault_response
-from media_assets.sandbox.world import RENDER_STAGES, VERSIONS, Render
+from media_assets.sandbox.world import POSTER_SUFFIX, RENDER_STAGES, THUMB_SUFFIX, VERSIONS, Render
 
 if TYPE_CHECKING:
     from media_assets.sandbox.server import Sandbox
@@ -89,7 +89,7 @@ def render_body(sb: Sandbox, render: Render, with_data: bool, merged: bool) -> d
         names = {a.filename for a in sb.world.assets_for(render.id)}
         host = f"https://shotstack-api-{render.version}-output.s3-ap-southeast-2.amazonaws.com"
         fmt = render.edit.get("output", {}).get("format", "mp4")
-        poster, thumb = f"{render.id}-poster.jpg", f"{render.id}-thumb.png"
+        poster, thumb = render.id + POSTER_SUFFIX, render.id + THUMB_SUFFIX
         body["renderTime"] = render.render_time_ms
         body["url"] = f"{host}/{render.owner}/{render.id}.{fmt}"
         body["poster"] = f"{host}/{render.owner}/{poster}" if poster in names else None

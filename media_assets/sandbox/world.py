@@ -16,6 +16,9 @@ VERSIONS = ("v1", "stage")
 RENDER_STAGES = ("queued", "fetching", "preprocessing", "rendering", "generating", "saving")
 FIXED_NOW = datetime(2026, 11, 1, 12, 0, tzinfo=UTC)
 DEFAULT_OWNER = "sbx7owner0"
+# what Shotstack appends to a render id for its image files (the spec's Output.filename text)
+POSTER_SUFFIX = "-poster.jpg"
+THUMB_SUFFIX = "-thumb.jpg"
 
 
 def new_uuid(rng: random.Random) -> str:
@@ -114,9 +117,9 @@ def make_assets(render: Render, rng: random.Random, failed_share: float = 0.0) -
     fmt = output.get("format", "mp4")
     names = [f"{render.id}.{fmt}"]
     if "poster" in output:
-        names.append(f"{render.id}-poster.jpg")
+        names.append(render.id + POSTER_SUFFIX)
     if "thumbnail" in output:
-        names.append(f"{render.id}-thumb.png")
+        names.append(render.id + THUMB_SUFFIX)
     assets = []
     for name in names:
         ready = render.ready_at + timedelta(seconds=rng.randint(2, 10))

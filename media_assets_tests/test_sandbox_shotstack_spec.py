@@ -1,0 +1,54 @@
+"""Shotstack facts the OpenAPI document states in prose, which schema validation alone cannot catch."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+import requests
+
+from media_assets.sandbox import Sandbox
+from media_assets_tests.sandbox_fixtures import SHOTSTACK_HEADERS, serving
+
+
+@pytest.fixture
+def sb() -> Iterator[Sandbox]:
+    with serving() as served:
+        yield served
+
+
+def call(sb: Sandbox, method: str, path: str, **kwargs: Any) -> requests.Response:
+    """A Shotstack request with the valid key unless headers are given."""
+    kwargs.setdefault("headers", SHOTSTACK_HEADERS)
+    return requests.request(method, f"{sb.shotstack_base_url}{path}", timeout=5, **kwargs)
+
+
+def finished_render(sb: Sandbox, edit: dict[str, Any], version: str = "v1") -> str:
+    """POST `edit`, move the clock past its render time, and return the render id."""
+    rid = call(sb, "POST", f"/edit/{version}/render", json=edit).json()["response"]["id"]
+    sb.clock.advance(60)
+    return rid
+
+
+def clip_edit(asset: dict[str, Any], output: dict[str, Any] | None = None) -> dict[str, Any]:
+    """An Edit of one 5-second clip showing `asset`."""
+    clip = {"asset": asset, "start": 0, "length": 5}
+    return {"timeline": {"tracks": [{"clips": [clip]}]}, "output": {"format": "mp4", **(output or {})}}
+
+
+VIDEO = {"type": "video", "src": "https://x.test/a.mp4"}
+
+
+def test_poster_and_thumbnail_file_names(sb: Sandbox) -> None:
+    """The spec: "`-poster.jpg` and `-thumb.jpg` will be appended for poster and thumbnail images";
+    the render's URLs and the hosted file names both follow it."""
+    rid = finished_render(
+        sb, clip_edit(VIDEO, {"poster": {"capture": 1}, "thumbnail": {"capture": 1, "scale": 0.3}})
+    )
+    body = call(sb, "GET", f"/edit/v1/render/{rid}").json()["response"]
+    assert body["poster"].endswith(f"/{rid}-poster.jpg")
+    assert body["thumbnail"].endswith(f"/{rid}-thumb.jpg")
+    files = call(sb, "GET", f"/serve/v1/assets/render/{rid}").json()["data"]
+    names = {f["attributes"]["filename"] for f in files}
+    assert names == {f"{rid}.mp4", f"{rid}-poster.jpg", f"{rid}-thumb.jpg"}
