@@ -52,3 +52,13 @@ def test_poster_and_thumbnail_file_names(sb: Sandbox) -> None:
     files = call(sb, "GET", f"/serve/v1/assets/render/{rid}").json()["data"]
     names = {f["attributes"]["filename"] for f in files}
     assert names == {f"{rid}.mp4", f"{rid}-poster.jpg", f"{rid}-thumb.jpg"}
+
+
+def test_provider_id_is_the_asset_id_on_shotstack_hosting(sb: Sandbox) -> None:
+    """The spec: "If the provider is Shotstack, the providerID is the same as the asset id"."""
+    rid = finished_render(sb, clip_edit(VIDEO))
+    (item,) = call(sb, "GET", f"/serve/v1/assets/render/{rid}").json()["data"]
+    attributes = item["attributes"]
+    assert attributes["providerId"] == attributes["id"]
+    one = call(sb, "GET", f"/serve/v1/assets/{attributes['id']}").json()["data"]["attributes"]
+    assert one["providerId"] == one["id"]

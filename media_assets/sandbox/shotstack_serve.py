@@ -32,7 +32,7 @@ def asset_item(sb: Sandbox, asset: HostedAsset) -> dict[str, Any]:
         "owner": asset.owner,
         "region": REGION,
         "renderId": asset.render_id,
-        "providerId": asset.provider_id,
+        "providerId": asset.provider_id or asset.id,
         "filename": asset.filename,
         "url": f"https://cdn.shotstack.io/{REGION}/{asset.version}/{asset.owner}/{asset.filename}",
         "status": status,

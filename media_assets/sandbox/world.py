@@ -78,6 +78,7 @@ class HostedAsset:
     ready_at: datetime
     final_status: str = "ready"
     owner: str = DEFAULT_OWNER
+    # empty: hosted by Shotstack itself, whose providerId is then the asset id (the spec's words)
     provider_id: str = ""
 
     def status_at(self, now: datetime) -> str:
@@ -134,7 +135,6 @@ def make_assets(render: Render, rng: random.Random, failed_share: float = 0.0) -
                 ready_at=ready,
                 final_status="failed" if failed else "ready",
                 owner=render.owner,
-                provider_id=new_uuid(rng),
             )
         )
     return assets
