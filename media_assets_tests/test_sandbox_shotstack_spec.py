@@ -62,3 +62,38 @@ def test_provider_id_is_the_asset_id_on_shotstack_hosting(sb: Sandbox) -> None:
     assert attributes["providerId"] == attributes["id"]
     one = call(sb, "GET", f"/serve/v1/assets/{attributes['id']}").json()["data"]["attributes"]
     assert one["providerId"] == one["id"]
+
+
+def statuses(sb: Sandbox, edit: dict[str, Any], steps: int = 12) -> list[str]:
+    """The distinct statuses, in order, of a render of `edit` polled `steps` times while it works."""
+    rid = call(sb, "POST", "/edit/v1/render", json=edit).json()["response"]["id"]
+    render = sb.world.render(rid, "v1")
+    assert render is not None
+    step = (render.ready_at - render.created).total_seconds() / steps
+    seen: list[str] = []
+    for _ in range(steps + 1):
+        status = call(sb, "GET", f"/edit/v1/render/{rid}?data=false").json()["response"]["status"]
+        seen += [] if seen and seen[-1] == status else [status]
+        sb.clock.advance(step)
+    return seen
+
+
+@pytest.mark.parametrize(
+    ("asset", "expected"),
+    [
+        (VIDEO, ["queued", "fetching", "preprocessing", "rendering", "saving", "done"]),
+        ({"type": "title", "text": "Hi"}, ["queued", "fetching", "rendering", "saving", "done"]),
+        (
+            {"type": "image", "prompt": "a red fox"},
+            ["queued", "fetching", "rendering", "generating", "saving", "done"],
+        ),
+        (
+            {"type": "text-to-speech", "text": "hello", "voice": "Matthew"},
+            ["queued", "fetching", "rendering", "generating", "saving", "done"],
+        ),
+    ],
+)
+def test_working_statuses_follow_the_edit(sb: Sandbox, asset: dict[str, Any], expected: list[str]) -> None:
+    """The spec: `preprocessing` is video assets processed for compatibility, `generating` is
+    AI generation; a render shows each only when its edit has such an asset."""
+    assert statuses(sb, clip_edit(asset)) == expected

@@ -12,7 +12,7 @@ from starlette.responses import Response
 
 from media_assets.sandbox.responses import REASONS, gateway_error, iso_z, json_response
 from media_assets.sandbox.responses import shotstack_fault as fault_response
-from media_assets.sandbox.world import POSTER_SUFFIX, RENDER_STAGES, THUMB_SUFFIX, VERSIONS, Render
+from media_assets.sandbox.world import POSTER_SUFFIX, THUMB_SUFFIX, VERSIONS, Render
 
 if TYPE_CHECKING:
     from media_assets.sandbox.server import Sandbox
@@ -77,7 +77,7 @@ def render_body(sb: Sandbox, render: Render, with_data: bool, merged: bool) -> d
     if status in ("done", "failed"):
         updated = render.ready_at
     else:
-        updated = render.created + span * RENDER_STAGES.index(status) / len(RENDER_STAGES)
+        updated = render.created + span * render.stages.index(status) / len(render.stages)
     body: dict[str, Any] = {
         "id": render.id,
         "owner": render.owner,

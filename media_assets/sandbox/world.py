@@ -8,12 +8,10 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from media_assets.sandbox.edits import edit_duration, render_stages
 from media_assets.sandbox.picsart_world import PicsartWorld
 
 VERSIONS = ("v1", "stage")
-# renders pass through these before their final status; `generating` belongs to AI assets
-# but every render shows it here so a poller always sees the full documented sequence
-RENDER_STAGES = ("queued", "fetching", "preprocessing", "rendering", "generating", "saving")
 FIXED_NOW = datetime(2026, 11, 1, 12, 0, tzinfo=UTC)
 DEFAULT_OWNER = "sbx7owner0"
 # what Shotstack appends to a render id for its image files (the spec's Output.filename text)
@@ -24,17 +22,6 @@ THUMB_SUFFIX = "-thumb.jpg"
 def new_uuid(rng: random.Random) -> str:
     """A version-4 UUID drawn from `rng`, so seeded worlds repeat their ids."""
     return str(uuid.UUID(int=rng.getrandbits(128), version=4))
-
-
-def edit_duration(edit: dict[str, Any]) -> float:
-    """Seconds of output: the latest numeric clip end (start + length) over all tracks."""
-    ends = [0.0]
-    for track in edit.get("timeline", {}).get("tracks", []):
-        for clip in track.get("clips", []):
-            start, length = clip.get("start"), clip.get("length")
-            if isinstance(start, int | float) and isinstance(length, int | float):
-                ends.append(float(start) + float(length))
-    return round(max(ends), 2)
 
 
 @dataclass
@@ -57,13 +44,19 @@ class Render:
         """Output length in seconds, derived from the edit as Shotstack does."""
         return edit_duration(self.edit)
 
+    @property
+    def stages(self) -> tuple[str, ...]:
+        """The working statuses this render passes through before its final one."""
+        return render_stages(self.edit)
+
     def status_at(self, now: datetime) -> str:
-        """The documented status sequence spread evenly over created..ready_at."""
+        """The render's working statuses spread evenly over created..ready_at, then the final one."""
         if now >= self.ready_at:
             return self.final_status
+        stages = self.stages
         span = (self.ready_at - self.created).total_seconds() or 1.0
         share = max(0.0, (now - self.created).total_seconds() / span)
-        return RENDER_STAGES[min(len(RENDER_STAGES) - 1, int(share * len(RENDER_STAGES)))]
+        return stages[min(len(stages) - 1, int(share * len(stages)))]
 
 
 @dataclass
