@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
 import requests
 
-from media_assets.sandbox import Sandbox
+from media_assets.sandbox import Sandbox, World, WorldSize
 from media_assets_tests.sandbox_fixtures import SHOTSTACK_HEADERS, serving
 
 
@@ -97,3 +98,25 @@ def test_working_statuses_follow_the_edit(sb: Sandbox, asset: dict[str, Any], ex
     """The spec: `preprocessing` is video assets processed for compatibility, `generating` is
     AI generation; a render shows each only when its edit has such an asset."""
     assert statuses(sb, clip_edit(asset)) == expected
+
+
+KSUID_RE = re.compile(r"^[0-9a-zA-Z]{8}-[0-9a-zA-Z]{4}-[0-9a-zA-Z]{4}-[0-9a-zA-Z]{4}-[0-9a-zA-Z]{12}$")
+INGEST_BUCKET = "https://shotstack-ingest-api-{}-sources.s3.ap-southeast-2.amazonaws.com"
+
+
+def test_renditions_have_ingest_ids_and_urls() -> None:
+    """Renditions, like sources, have 8-4-4-4-12 ids, and live in the sources bucket as
+    <owner>/<source id>/<rendition id>.<ext> (the spec's RenditionResponseAttributes)."""
+    seen = 0
+    with serving(World.generate(seed=7, size=WorldSize(sources=12))) as sb:
+        for version in ("v1", "stage"):
+            for item in call(sb, "GET", f"/ingest/{version}/sources").json()["data"]:
+                source = item["attributes"]
+                assert KSUID_RE.match(source["id"])
+                assert source["source"].startswith(INGEST_BUCKET.format(version))
+                for rendition in source["outputs"]["renditions"]:
+                    seen += 1
+                    assert KSUID_RE.match(rendition["id"]) and rendition["id"] != source["id"]
+                    path = f"{source['owner']}/{source['id']}/{rendition['id']}.mp4"
+                    assert rendition["url"] == f"{INGEST_BUCKET.format(version)}/{path}"
+    assert seen >= 2

@@ -15,6 +15,7 @@ from media_assets.sandbox.world import (
     Source,
     Template,
     World,
+    ingest_bucket,
     make_assets,
     new_uuid,
 )
@@ -104,13 +105,14 @@ def _source(rng: random.Random, world: World, version: str) -> Source:
     width, height = rng.choice([(1920, 1080), (1280, 720), (1080, 1920)])
     duration = round(rng.uniform(3, 180), 2)
     fps = rng.choice([24.0, 25.0, 30.0])
+    # rendition ids come from their own Random, so adding them never shifts the world's draws
+    rids = [_source_id(random.Random(f"{sid}/{k}")) for k in range(2)]
     renditions = [
         {
-            "id": f"{sid}-r{k}",
+            "id": rids[k],
             "owner": world.owner,
             "status": "ready",
-            "url": f"https://shotstack-ingest-api-{version}-renditions.s3.amazonaws.com/"
-            f"{world.owner}/{sid}/{sid}-r{k}.mp4",
+            "url": f"{ingest_bucket(version)}/{world.owner}/{sid}/{rids[k]}.mp4",
             "executionTime": round(rng.uniform(1000, 20000), 1),
             "width": width // (k + 2),
             "height": height // (k + 2),

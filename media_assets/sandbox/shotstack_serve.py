@@ -9,7 +9,7 @@ from starlette.responses import Response
 
 from media_assets.sandbox.responses import REASONS, iso_z, json_response
 from media_assets.sandbox.shotstack import UUID_RE
-from media_assets.sandbox.world import HostedAsset, Source
+from media_assets.sandbox.world import HostedAsset, Source, ingest_bucket
 
 if TYPE_CHECKING:
     from media_assets.sandbox.server import Sandbox
@@ -76,12 +76,11 @@ async def assets_by_render(request: Request, sb: Sandbox, version: str) -> Respo
 
 def source_item(sb: Sandbox, source: Source, version: str) -> dict[str, Any]:
     """SourceResponseData: media facts only once the source is ready."""
-    bucket = f"https://shotstack-ingest-api-{version}-sources.s3.ap-southeast-2.amazonaws.com"
     attributes: dict[str, Any] = {
         "id": source.id,
         "owner": sb.world.owner,
         "input": source.input,
-        "source": f"{bucket}/{sb.world.owner}/{source.id}/source.mp4",
+        "source": f"{ingest_bucket(version)}/{sb.world.owner}/{source.id}/source.mp4",
         "status": source.status,
         "outputs": {"renditions": source.renditions},
     }

@@ -19,6 +19,11 @@ POSTER_SUFFIX = "-poster.jpg"
 THUMB_SUFFIX = "-thumb.jpg"
 
 
+def ingest_bucket(version: str) -> str:
+    """Where Ingest keeps a version's source files and their renditions (the spec's example URLs)."""
+    return f"https://shotstack-ingest-api-{version}-sources.s3.ap-southeast-2.amazonaws.com"
+
+
 def new_uuid(rng: random.Random) -> str:
     """A version-4 UUID drawn from `rng`, so seeded worlds repeat their ids."""
     return str(uuid.UUID(int=rng.getrandbits(128), version=4))
