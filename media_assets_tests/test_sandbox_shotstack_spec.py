@@ -120,3 +120,16 @@ def test_renditions_have_ingest_ids_and_urls() -> None:
                     path = f"{source['owner']}/{source['id']}/{rendition['id']}.mp4"
                     assert rendition["url"] == f"{INGEST_BUCKET.format(version)}/{path}"
     assert seen >= 2
+
+
+def test_keys_are_per_environment() -> None:
+    """The spec: send "your provided key for the correct environment (v1 or stage)"; one key
+    still covers Edit, Serve and Ingest of its environment."""
+    keys = {"v1": {"x-api-key": "prod-key"}, "stage": {"x-api-key": "stage-key"}}
+    with serving(shotstack_key="prod-key", shotstack_stage_key="stage-key") as sb:
+        for version, other in (("v1", "stage"), ("stage", "v1")):
+            for path in (f"/edit/{version}/templates", f"/ingest/{version}/sources"):
+                assert call(sb, "GET", path, headers=keys[version]).status_code == 200
+                refused = call(sb, "GET", path, headers=keys[other])
+                assert (refused.status_code, refused.json()) == (403, {"message": "Forbidden"})
+        assert sb.shotstack_key_for("stage") == "stage-key"

@@ -34,10 +34,12 @@ class Sandbox:
         rate_window_seconds: float = 60.0,
         clock_speed: float = 1.0,
         callback_url: str | None = None,
+        shotstack_stage_key: str | None = None,
     ) -> None:
         self.world = world
         self.picsart_key = picsart_key
         self.shotstack_key = shotstack_key
+        self.shotstack_stage_key = shotstack_stage_key
         self.callback_url = callback_url
         self.clock = SandboxClock(world.now, clock_speed)
         self.limiter = RateLimiter(window_seconds=rate_window_seconds, scale=rate_limit_scale)
@@ -57,6 +59,12 @@ class Sandbox:
     def shotstack_base_url(self) -> str:
         """Stands for https://api.shotstack.io."""
         return f"{self._served_url()}/shotstack"
+
+    def shotstack_key_for(self, version: str) -> str:
+        """Shotstack issues a key per environment; without a stage key, one key serves both."""
+        if version == "stage" and self.shotstack_stage_key is not None:
+            return self.shotstack_stage_key
+        return self.shotstack_key
 
     def _served_url(self) -> str:
         if self.base_url is None:

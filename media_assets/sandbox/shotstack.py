@@ -29,14 +29,15 @@ PLANS = {"v1": "basic", "stage": "sandbox"}
 
 
 async def gate(request: Request, sb: Sandbox, name: str, api: str, handler: Handler) -> Response:
-    """Unknown version is 404; then the key (401 missing, 403 wrong); then limits and faults."""
+    """Unknown version is 404; then the key (401 missing, 403 wrong or another environment's);
+    then limits and faults."""
     version = request.path_params["version"]
     if version not in VERSIONS:
         return gateway_error(404)
     key = request.headers.get("x-api-key")
     if not key:
         return gateway_error(401)
-    if key != sb.shotstack_key:
+    if key != sb.shotstack_key_for(version):
         return gateway_error(403)
     if not sb.limiter.check(f"{api}/{version}", RATE_LIMITS[api][version]).allowed:
         return gateway_error(429)
