@@ -9,8 +9,9 @@ import zlib
 from dataclasses import dataclass, field
 
 # 429 and 5xx are the transient failures; 400-404 stand for a service that refuses or lacks
-# an endpoint (e.g. a brief-only Picsart path the real API does not publish)
-FAULT_KINDS = (400, 401, 403, 404, 429, 500, 502, 503, "malformed")
+# an endpoint (e.g. a brief-only Picsart path the real API does not publish); 402 is Picsart
+# out of credits
+FAULT_KINDS = (400, 401, 402, 403, 404, 429, 500, 502, 503, "malformed")
 
 
 @dataclass

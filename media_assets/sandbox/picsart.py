@@ -9,7 +9,8 @@ from typing import TYPE_CHECKING, Any
 from starlette.requests import Request
 from starlette.responses import Response
 
-from media_assets.sandbox.responses import json_response, picsart_error, picsart_fault
+from media_assets.sandbox.guard import RateState
+from media_assets.sandbox.responses import json_response, picsart_error, picsart_fault, picsart_unauthorized
 
 if TYPE_CHECKING:
     from media_assets.sandbox.server import Sandbox
@@ -29,8 +30,7 @@ async def gate(request: Request, sb: Sandbox, name: str, handler: Handler) -> Re
     limiter = sb.limiter
     if request.headers.get("x-picsart-api-key") != sb.picsart_key:
         state = limiter.check("picsart", RATE_LIMIT, consume=False)
-        body = {"code": 401, "message": "Unauthorized", "detail": "Invalid or missing API key."}
-        return _stamp(json_response(body, 401), state)
+        return _stamp(picsart_unauthorized("Invalid or missing API key."), state)
     if "application/json" not in request.headers.get("accept", "").lower():
         state = limiter.check("picsart", RATE_LIMIT, consume=False)
         detail = "The Accept header must include application/json."
@@ -40,6 +40,8 @@ async def gate(request: Request, sb: Sandbox, name: str, handler: Handler) -> Re
         return _stamp(picsart_error(429, "Rate limit exceeded, retry after the reset time."), state)
     fault = sb.faults.draw(name)
     if fault is not None:
+        if fault.kind == 429:  # an injected limit reads like a real one: nothing left
+            state = RateState(False, state.limit, 0, state.reset_epoch)
         return _stamp(picsart_fault(fault, {}), state)
     try:
         response = await handler(request, sb)
@@ -48,7 +50,7 @@ async def gate(request: Request, sb: Sandbox, name: str, handler: Handler) -> Re
     return _stamp(response, state)
 
 
-def _stamp(response: Response, state: Any) -> Response:
+def _stamp(response: Response, state: RateState) -> Response:
     """Add the headers Picsart puts on every response, errors included."""
     response.headers["X-Picsart-Ratelimit-Limit"] = str(state.limit)
     response.headers["X-Picsart-Ratelimit-Available"] = str(state.available)

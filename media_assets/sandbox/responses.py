@@ -13,8 +13,10 @@ from media_assets.sandbox.guard import Fault
 REASONS = {
     400: "Bad Request",
     401: "Unauthorized",
+    402: "Payment Required",
     403: "Forbidden",
     404: "Not Found",
+    405: "Method Not Allowed",
     406: "Not Acceptable",
     429: "Too Many Requests",
     500: "Internal Server Error",
@@ -49,6 +51,11 @@ def picsart_error(status: int, detail: str, headers: dict[str, str] | None = Non
     return json_response({"message": REASONS[status], "detail": detail}, status, headers)
 
 
+def picsart_unauthorized(detail: str, headers: dict[str, str] | None = None) -> Response:
+    """Picsart's documented 401 body, which alone also carries the status as `code`."""
+    return json_response({"code": 401, "message": REASONS[401], "detail": detail}, 401, headers)
+
+
 def shotstack_fault(fault: Fault) -> Response:
     """An injected Shotstack failure."""
     if fault.kind == "malformed":
@@ -61,4 +68,9 @@ def picsart_fault(fault: Fault, headers: dict[str, str]) -> Response:
     if fault.kind == "malformed":
         return malformed(headers)
     status = int(fault.kind)
-    return picsart_error(status, f"Sandbox injected a {status} response.", headers)
+    detail = f"Sandbox injected a {status} response."
+    if status == 401:
+        return picsart_unauthorized(detail, headers)
+    if status == 402:  # out of credits: the documented body is the message alone
+        return json_response({"message": REASONS[402]}, 402, headers)
+    return picsart_error(status, detail, headers)
