@@ -33,6 +33,20 @@ def has_rate_headers(response: requests.Response) -> bool:
     return all(response.headers.get(name) for name in RATE_HEADERS)
 
 
+def test_unrouted_answers_carry_the_headers(sb: Sandbox) -> None:
+    """Every response carries the rate-limit and correlation headers, even for a path no host
+    serves (404) or a method a path refuses (405), in the general {"message", "detail"} shape."""
+    missing = call(f"{sb.picsart_base_url}/tools/1.0/nothing-here")
+    assert missing.status_code == 404 and set(missing.json()) == {"message", "detail"}
+    assert has_rate_headers(missing)
+    wrong = call(f"{sb.picsart_base_url}/tools/1.0/balance", method="POST")
+    assert (wrong.status_code, wrong.json()["message"]) == (405, "Method Not Allowed")
+    assert has_rate_headers(wrong)
+    refused = call(f"{sb.picsart_base_url}/v1/nothing", headers={})
+    assert refused.status_code == 401 and refused.json()["code"] == 401 and has_rate_headers(refused)
+    assert sb.counts == {}, "unrouted calls belong to no endpoint"
+
+
 def test_injected_errors_use_the_documented_bodies(sb: Sandbox) -> None:
     """402 is {"message": "Payment Required"} alone; a 401 carries `code` as the documented one
     does; an injected 429 says nothing is available. All keep the headers."""

@@ -44,10 +44,11 @@ ENDPOINT_NAMES = (*picsart.ROUTES, *SHOTSTACK_ROUTES)
 
 
 def _counted(sb: Sandbox, name: str, call: Endpoint) -> Endpoint:
-    """Count every request (whatever its status), apply latency, then run the gate."""
+    """Count every request to a named endpoint (whatever its status), apply latency, then run the gate."""
 
     async def endpoint(request: Request) -> Response:
-        sb.counts[name] += 1
+        if name in ENDPOINT_NAMES:
+            sb.counts[name] += 1
         delay = sb.latency_for(name)
         if delay > 0:
             await asyncio.sleep(delay)
@@ -83,9 +84,13 @@ async def _http_error(request: Request, exc: Exception) -> Response:
 def build_app(sb: Sandbox) -> Starlette:
     """One app standing for both hosts: /picsart/... and /shotstack/..."""
     routes = [
-        Route(f"/picsart{path}", _picsart(sb, name, handler), methods=["GET"])
+        Route(path, _picsart(sb, name, handler), methods=["GET"])
         for name, (path, handler) in picsart.ROUTES.items()
     ]
+    # last, so they only take what the routes above leave: Picsart's headers are on every answer
+    unrouted = _picsart(sb, "picsart.unrouted", picsart.unrouted)
+    every = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
+    routes += [Route(f"{host}/{{rest:path}}", unrouted, methods=every) for host in picsart.HOSTS]
     routes += [
         Route(f"/shotstack{path}", _shotstack(sb, name, api, handler), methods=[method])
         for name, (method, path, api, handler) in SHOTSTACK_ROUTES.items()

@@ -19,6 +19,8 @@ Handler = Callable[[Request, "Sandbox"], Awaitable[Response]]
 RATE_LIMIT = 500  # requests per window per account, one bucket for every Picsart endpoint
 DEFAULT_PAGE_SIZE = 20
 MAX_PAGE_SIZE = 100
+# path prefixes standing for Picsart's hosts: api.picsart.io
+HOSTS = ("/picsart",)
 
 
 class BadRequest(Exception):
@@ -128,12 +130,21 @@ async def video_info(request: Request, sb: Sandbox) -> Response:
     return json_response({"data": sb.world.picsart.video_info})
 
 
+async def unrouted(request: Request, sb: Sandbox) -> Response:
+    """A path no Picsart host serves (404), or a method a served path refuses (405)."""
+    served = any(request.url.path == path for path, _ in ROUTES.values())
+    if served:
+        return picsart_error(405, f"{request.method} is not allowed on {request.url.path}.")
+    return picsart_error(404, f"No resource at {request.url.path}.")
+
+
+# name -> (path including its host prefix, handler)
 ROUTES: dict[str, tuple[str, Handler]] = {
-    "picsart.balance": ("/tools/1.0/balance", balance),
-    "picsart.effects": ("/tools/1.0/effects", effects),
-    "picsart.effects_ai": ("/tools/1.0/effects/ai", effects_ai),
-    "picsart.image_search": ("/image-tools/search", image_search),
-    "picsart.image_trending": ("/image-tools/trending", image_trending),
-    "picsart.video_info": ("/video-tools/info", video_info),
-    "picsart.genai_models": ("/genai-tools/models", genai_models),
+    "picsart.balance": ("/picsart/tools/1.0/balance", balance),
+    "picsart.effects": ("/picsart/tools/1.0/effects", effects),
+    "picsart.effects_ai": ("/picsart/tools/1.0/effects/ai", effects_ai),
+    "picsart.image_search": ("/picsart/image-tools/search", image_search),
+    "picsart.image_trending": ("/picsart/image-tools/trending", image_trending),
+    "picsart.video_info": ("/picsart/video-tools/info", video_info),
+    "picsart.genai_models": ("/picsart/genai-tools/models", genai_models),
 }
