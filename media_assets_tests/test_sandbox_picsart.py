@@ -33,6 +33,36 @@ def has_rate_headers(response: requests.Response) -> bool:
     return all(response.headers.get(name) for name in RATE_HEADERS)
 
 
+def test_video_and_genai_hosts_have_balance(sb: Sandbox) -> None:
+    """video-api.picsart.io/v1 and genai-api.picsart.io/v1 each have /balance too; all three read
+    the one account, in the same shape, with the credit header."""
+    urls = [
+        f"{sb.picsart_base_url}/tools/1.0/balance",
+        f"{sb.picsart_video_base_url}/v1/balance",
+        f"{sb.picsart_genai_base_url}/v1/balance",
+    ]
+    answers = [call(url) for url in urls]
+    assert [a.json() for a in answers] == [{"credits": 900}, {"credits": 850}, {"credits": 800}]
+    for answer in answers:
+        assert answer.headers["X-Picsart-Credit-Available"] == str(answer.json()["credits"])
+        assert answer.headers["content-type"] == "application/json" and has_rate_headers(answer)
+    assert sb.counts["picsart.video_balance"] == sb.counts["picsart.genai_balance"] == 1
+    assert call(urls[1], headers={"Accept": "application/json"}).json()["code"] == 401
+
+
+def test_one_rate_bucket_per_account_across_hosts() -> None:
+    """500 a minute per account: calls to every host draw from one window."""
+    with serving(rate_limit_scale=0.006) as sb:
+        calls = [
+            call(f"{sb.picsart_base_url}/tools/1.0/effects"),
+            call(f"{sb.picsart_video_base_url}/v1/balance"),
+            call(f"{sb.picsart_genai_base_url}/v1/balance"),
+            call(f"{sb.picsart_base_url}/tools/1.0/balance"),
+        ]
+        assert [c.status_code for c in calls] == [200, 200, 200, 429]
+        assert [c.headers["X-Picsart-Ratelimit-Available"] for c in calls] == ["2", "1", "0", "0"]
+
+
 def test_unrouted_answers_carry_the_headers(sb: Sandbox) -> None:
     """Every response carries the rate-limit and correlation headers, even for a path no host
     serves (404) or a method a path refuses (405), in the general {"message", "detail"} shape."""
@@ -42,7 +72,7 @@ def test_unrouted_answers_carry_the_headers(sb: Sandbox) -> None:
     wrong = call(f"{sb.picsart_base_url}/tools/1.0/balance", method="POST")
     assert (wrong.status_code, wrong.json()["message"]) == (405, "Method Not Allowed")
     assert has_rate_headers(wrong)
-    refused = call(f"{sb.picsart_base_url}/v1/nothing", headers={})
+    refused = call(f"{sb.picsart_genai_base_url}/v1/nothing", headers={})
     assert refused.status_code == 401 and refused.json()["code"] == 401 and has_rate_headers(refused)
     assert sb.counts == {}, "unrouted calls belong to no endpoint"
 

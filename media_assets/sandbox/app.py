@@ -82,12 +82,12 @@ async def _http_error(request: Request, exc: Exception) -> Response:
 
 
 def build_app(sb: Sandbox) -> Starlette:
-    """One app standing for both hosts: /picsart/... and /shotstack/..."""
+    """One app standing for every host: /picsart, /picsart-video, /picsart-genai and /shotstack."""
     routes = [
         Route(path, _picsart(sb, name, handler), methods=["GET"])
         for name, (path, handler) in picsart.ROUTES.items()
     ]
-    # last, so they only take what the routes above leave: Picsart's headers are on every answer
+    # after the named routes, so they take only what those leave: every Picsart answer has its headers
     unrouted = _picsart(sb, "picsart.unrouted", picsart.unrouted)
     every = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
     routes += [Route(f"{host}/{{rest:path}}", unrouted, methods=every) for host in picsart.HOSTS]

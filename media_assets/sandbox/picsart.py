@@ -1,4 +1,4 @@
-"""Picsart handlers: key check, Accept check, one rate bucket, then the seven read endpoints."""
+"""Picsart handlers: key check, Accept check, one rate bucket, then the read endpoints of its hosts."""
 
 from __future__ import annotations
 
@@ -19,8 +19,8 @@ Handler = Callable[[Request, "Sandbox"], Awaitable[Response]]
 RATE_LIMIT = 500  # requests per window per account, one bucket for every Picsart endpoint
 DEFAULT_PAGE_SIZE = 20
 MAX_PAGE_SIZE = 100
-# path prefixes standing for Picsart's hosts: api.picsart.io
-HOSTS = ("/picsart",)
+# path prefixes standing for api.picsart.io, video-api.picsart.io and genai-api.picsart.io
+HOSTS = ("/picsart", "/picsart-video", "/picsart-genai")
 
 
 class BadRequest(Exception):
@@ -138,7 +138,7 @@ async def unrouted(request: Request, sb: Sandbox) -> Response:
     return picsart_error(404, f"No resource at {request.url.path}.")
 
 
-# name -> (path including its host prefix, handler)
+# name -> (path including its host prefix, handler); every host's /balance reads the one account
 ROUTES: dict[str, tuple[str, Handler]] = {
     "picsart.balance": ("/picsart/tools/1.0/balance", balance),
     "picsart.effects": ("/picsart/tools/1.0/effects", effects),
@@ -147,4 +147,6 @@ ROUTES: dict[str, tuple[str, Handler]] = {
     "picsart.image_trending": ("/picsart/image-tools/trending", image_trending),
     "picsart.video_info": ("/picsart/video-tools/info", video_info),
     "picsart.genai_models": ("/picsart/genai-tools/models", genai_models),
+    "picsart.video_balance": ("/picsart-video/v1/balance", balance),
+    "picsart.genai_balance": ("/picsart-genai/v1/balance", balance),
 }

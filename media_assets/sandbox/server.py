@@ -56,6 +56,16 @@ class Sandbox:
         return f"{self._served_url()}/picsart"
 
     @property
+    def picsart_video_base_url(self) -> str:
+        """Stands for https://video-api.picsart.io."""
+        return f"{self._served_url()}/picsart-video"
+
+    @property
+    def picsart_genai_base_url(self) -> str:
+        """Stands for https://genai-api.picsart.io."""
+        return f"{self._served_url()}/picsart-genai"
+
+    @property
     def shotstack_base_url(self) -> str:
         """Stands for https://api.shotstack.io."""
         return f"{self._served_url()}/shotstack"
