@@ -39,6 +39,7 @@ def clip_edit(asset: dict[str, Any], output: dict[str, Any] | None = None) -> di
 
 
 VIDEO = {"type": "video", "src": "https://x.test/a.mp4"}
+UNKNOWN = "99999999-9999-4999-8999-999999999999"
 
 
 def test_poster_and_thumbnail_file_names(sb: Sandbox) -> None:
@@ -133,3 +134,24 @@ def test_keys_are_per_environment() -> None:
                 refused = call(sb, "GET", path, headers=keys[other])
                 assert (refused.status_code, refused.json()) == (403, {"message": "Forbidden"})
         assert sb.shotstack_key_for("stage") == "stage-key"
+
+
+def test_every_api_and_version_has_its_published_limit() -> None:
+    """Per key and 60-second window: Edit 300/150, Serve 600/300, Ingest 300/120 (v1/stage), each
+    its own bucket; over it, a gateway 429 with no rate-limit or Retry-After header."""
+    scale = 0.02
+    published = {"edit": (300, 150), "serve": (600, 300), "ingest": (300, 120)}
+    paths = {
+        "edit": "/edit/{}/templates",
+        "serve": "/serve/{}/assets/render/" + UNKNOWN,
+        "ingest": "/ingest/{}/sources",
+    }
+    with serving(rate_limit_scale=scale) as sb:
+        for api, limits in published.items():
+            for version, limit in zip(("v1", "stage"), limits, strict=True):
+                allowed = max(1, round(limit * scale))
+                answers = [call(sb, "GET", paths[api].format(version)) for _ in range(allowed + 1)]
+                assert [a.status_code == 429 for a in answers] == [False] * allowed + [True], (api, version)
+                assert answers[-1].json() == {"message": "Too Many Requests"}
+                names = {name.lower() for name in answers[-1].headers}
+                assert not any("ratelimit" in n or n == "retry-after" for n in names)
