@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from email.utils import parsedate_to_datetime
 
 import pytest
 import requests
@@ -92,3 +93,16 @@ def test_injected_errors_use_the_documented_bodies(sb: Sandbox) -> None:
     limited = call(url)
     assert limited.status_code == 429 and limited.headers["X-Picsart-Ratelimit-Available"] == "0"
     assert call(url).headers["X-Picsart-Ratelimit-Available"] == str(500 - 4)
+
+
+def test_reset_time_is_on_the_clock_the_date_header_shows() -> None:
+    """The reset time is when the current 60 s window ends, in the same clock as the Date header
+    (the sandbox's, here moved 30 days on), and never before the window really ends."""
+    with serving(rate_limit_scale=0.002) as sb:
+        sb.clock.advance(30 * 86400)
+        first = call(f"{sb.picsart_base_url}/tools/1.0/effects")
+        limited = call(f"{sb.picsart_base_url}/tools/1.0/effects")
+        assert (first.status_code, limited.status_code) == (200, 429)
+        for answer in (first, limited):
+            date = parsedate_to_datetime(answer.headers["Date"]).timestamp()
+            assert 59 <= int(answer.headers["X-Picsart-Ratelimit-Reset-Time"]) - date <= 61

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import math
 import random
 import threading
 import time
 import zlib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 # 429 and 5xx are the transient failures; 400-404 stand for a service that refuses or lacks
@@ -89,10 +91,15 @@ class RateState:
 
 @dataclass
 class RateLimiter:
-    """Fixed windows on the monotonic clock: a sandbox clock jump never refills a bucket."""
+    """Fixed windows on the monotonic clock: a sandbox clock jump never refills a bucket.
+
+    `wall_clock` (epoch seconds) only dates the reset, so it can be the sandbox clock that
+    the Date header shows, and a client comparing the two sees the real wait.
+    """
 
     window_seconds: float = 60.0
     scale: float = 1.0
+    wall_clock: Callable[[], float] = time.time
     _windows: dict[str, _Window] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -112,5 +119,5 @@ class RateLimiter:
             if consume and allowed:
                 window.used += 1
             left = window.started + self.window_seconds - now
-        reset = int(time.time() + left)
+        reset = math.ceil(self.wall_clock() + left)  # never before the window ends
         return RateState(allowed, limit, max(0, limit - window.used), reset)

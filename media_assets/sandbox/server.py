@@ -42,7 +42,11 @@ class Sandbox:
         self.shotstack_stage_key = shotstack_stage_key
         self.callback_url = callback_url
         self.clock = SandboxClock(world.now, clock_speed)
-        self.limiter = RateLimiter(window_seconds=rate_window_seconds, scale=rate_limit_scale)
+        self.limiter = RateLimiter(
+            window_seconds=rate_window_seconds,
+            scale=rate_limit_scale,
+            wall_clock=lambda: self.clock.now().timestamp(),
+        )
         self.faults = FaultBook()
         self.counts: Counter[str] = Counter()
         self.balance_calls = 0
