@@ -10,7 +10,7 @@ import pytest
 import requests
 
 from media_assets.sandbox import Sandbox, World, WorldSize
-from media_assets_tests.sandbox_fixtures import SHOTSTACK_HEADERS, serving
+from media_assets_tests.sandbox_fixtures import DONE_ID, SHOTSTACK_HEADERS, serving
 
 
 @pytest.fixture
@@ -155,3 +155,17 @@ def test_every_api_and_version_has_its_published_limit() -> None:
                 assert answers[-1].json() == {"message": "Too Many Requests"}
                 names = {name.lower() for name in answers[-1].headers}
                 assert not any("ratelimit" in n or n == "retry-after" for n in names)
+
+
+def test_one_key_one_owner(sb: Sandbox) -> None:
+    """Renders, hosted files, templates and sources reached with one key all name one owner, and
+    output URLs carry it (the hand-built world gives only the world an owner)."""
+    owner = sb.world.owner
+    assert owner == "handowner"
+    render = call(sb, "GET", f"/edit/v1/render/{DONE_ID}?data=false").json()["response"]
+    assert render["owner"] == owner and f"/{owner}/{DONE_ID}.mp4" in render["url"]
+    files = call(sb, "GET", f"/serve/v1/assets/render/{DONE_ID}").json()["data"]
+    assert {f["attributes"]["owner"] for f in files} == {owner}
+    assert all(f"/{owner}/" in f["attributes"]["url"] for f in files)
+    assert call(sb, "GET", "/edit/v1/templates").json()["response"]["owner"] == owner
+    assert {s["attributes"]["owner"] for s in call(sb, "GET", "/ingest/v1/sources").json()["data"]} == {owner}

@@ -20,8 +20,8 @@ TICK_SECONDS = 0.2
 ATTEMPTS = 3
 
 
-def payload(render: Render) -> dict[str, Any]:
-    """The body Shotstack posts to a render's callback URL."""
+def payload(render: Render, owner: str) -> dict[str, Any]:
+    """The body Shotstack posts to a render's callback URL, for the account `owner`."""
     done = render.final_status == "done"
     fmt = render.edit.get("output", {}).get("format", "mp4")
     host = f"https://shotstack-api-{render.version}-output.s3-ap-southeast-2.amazonaws.com"
@@ -29,9 +29,9 @@ def payload(render: Render) -> dict[str, Any]:
         "type": "edit",
         "action": "render",
         "id": render.id,
-        "owner": render.owner,
+        "owner": owner,
         "status": render.final_status,
-        "url": f"{host}/{render.owner}/{render.id}.{fmt}" if done else None,
+        "url": f"{host}/{owner}/{render.id}.{fmt}" if done else None,
         "error": None if done else (render.error or "Render failed"),
         "completed": iso_z(render.ready_at),
     }
@@ -74,7 +74,7 @@ class CallbackNotifier:
             self._announced.add(render.id)
             target = render.callback or self._sb.callback_url
             if target:
-                deliver(target, payload(render))
+                deliver(target, payload(render, self._sb.world.owner_of(render)))
 
     def _loop(self) -> None:
         while not self._stop.wait(TICK_SECONDS):

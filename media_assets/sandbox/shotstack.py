@@ -74,6 +74,7 @@ def render_body(sb: Sandbox, render: Render, with_data: bool, merged: bool) -> d
     """RenderResponseData at the sandbox clock: url and files once done, error once failed."""
     now = sb.clock.now()
     status = render.status_at(now)
+    owner = sb.world.owner_of(render)
     span = render.ready_at - render.created
     if status in ("done", "failed"):
         updated = render.ready_at
@@ -81,7 +82,7 @@ def render_body(sb: Sandbox, render: Render, with_data: bool, merged: bool) -> d
         updated = render.created + span * render.stages.index(status) / len(render.stages)
     body: dict[str, Any] = {
         "id": render.id,
-        "owner": render.owner,
+        "owner": owner,
         "plan": PLANS[render.version],
         "status": status,
         "duration": render.duration,
@@ -92,9 +93,9 @@ def render_body(sb: Sandbox, render: Render, with_data: bool, merged: bool) -> d
         fmt = render.edit.get("output", {}).get("format", "mp4")
         poster, thumb = render.id + POSTER_SUFFIX, render.id + THUMB_SUFFIX
         body["renderTime"] = render.render_time_ms
-        body["url"] = f"{host}/{render.owner}/{render.id}.{fmt}"
-        body["poster"] = f"{host}/{render.owner}/{poster}" if poster in names else None
-        body["thumbnail"] = f"{host}/{render.owner}/{thumb}" if thumb in names else None
+        body["url"] = f"{host}/{owner}/{render.id}.{fmt}"
+        body["poster"] = f"{host}/{owner}/{poster}" if poster in names else None
+        body["thumbnail"] = f"{host}/{owner}/{thumb}" if thumb in names else None
     if status == "failed":
         body["renderTime"] = render.render_time_ms
         body["error"] = render.error or "Render failed"

@@ -27,14 +27,15 @@ def asset_item(sb: Sandbox, asset: HostedAsset) -> dict[str, Any]:
     """AssetResponseData at the sandbox clock; the id lives inside `attributes`."""
     now = sb.clock.now()
     status = asset.status_at(now)
+    owner = sb.world.owner_of(asset)
     attributes = {
         "id": asset.id,
-        "owner": asset.owner,
+        "owner": owner,
         "region": REGION,
         "renderId": asset.render_id,
         "providerId": asset.provider_id or asset.id,
         "filename": asset.filename,
-        "url": f"https://cdn.shotstack.io/{REGION}/{asset.version}/{asset.owner}/{asset.filename}",
+        "url": f"https://cdn.shotstack.io/{REGION}/{asset.version}/{owner}/{asset.filename}",
         "status": status,
         "created": iso_z(asset.created),
         "updated": iso_z(asset.ready_at if status != "importing" else asset.created),

@@ -40,7 +40,7 @@ class Render:
     ready_at: datetime
     final_status: str = "done"
     render_time_ms: int = 5000
-    owner: str = DEFAULT_OWNER
+    owner: str = ""  # empty: the world's owner, the account its one key belongs to
     error: str | None = None
     callback: str | None = None
 
@@ -75,7 +75,7 @@ class HostedAsset:
     created: datetime
     ready_at: datetime
     final_status: str = "ready"
-    owner: str = DEFAULT_OWNER
+    owner: str = ""  # empty: the world's owner
     # empty: hosted by Shotstack itself, whose providerId is then the asset id (the spec's words)
     provider_id: str = ""
 
@@ -157,6 +157,10 @@ class World:
         from media_assets.sandbox.generate import generate_world
 
         return generate_world(seed, size, now)
+
+    def owner_of(self, item: Render | HostedAsset) -> str:
+        """Who a render or file belongs to: one key is one account, so the world's owner by default."""
+        return item.owner or self.owner
 
     def render(self, render_id: str, version: str) -> Render | None:
         """The render with this id in this version (a stage render is unknown to v1)."""
