@@ -193,10 +193,39 @@ def test_callbacks_once_per_finished_render(receiver: tuple[str, list[dict[str, 
     with serving(callback_url=url) as sb:
         rid = post_render(sb, edit(callback=url + "?edit=1")).json()["response"]["id"]
         sb.clock.advance(120)
-        wait_for(received, 2)
+        wait_for(received, 5)
         time.sleep(0.5)
-    by_id = {body["id"]: body for body in received}
-    assert len(received) == 2 and set(by_id) == {PENDING_ID, rid}
+    renders = [body for body in received if body["type"] == "edit"]
+    by_id = {body["id"]: body for body in renders}
+    assert len(renders) == 2 and set(by_id) == {PENDING_ID, rid}
     assert by_id[rid]["status"] == "done" and by_id[rid]["url"].endswith(f"{rid}.mp4")
     assert (by_id[rid]["path"], by_id[PENDING_ID]["path"]) == ("/hook?edit=1", "/hook")
     assert {by_id[PENDING_ID]["type"], by_id[PENDING_ID]["action"]} == {"edit", "render"}
+
+
+def test_serve_callbacks_once_per_hosted_file(receiver: tuple[str, list[dict[str, Any]]]) -> None:
+    """The spec's `callback`: notices also go out when a file reaches its destination; the
+    publisher's docs give one `serve`/`copy` POST per file, `id` the asset's, `render` the render's.
+    Files already copied when the sandbox started are not posted; a render's own notice comes first."""
+    url, received = receiver
+    with serving(callback_url=url) as sb:
+        rid = post_render(sb, edit(callback=url + "?edit=1")).json()["response"]["id"]
+        sb.clock.advance(120)
+        wait_for(received, 5)
+        time.sleep(0.5)
+        files = {a.id: a for a in sb.world.assets_for(rid)}
+    copies = {body["id"]: body for body in received if body["type"] == "serve"}
+    assert set(copies) == {POSTER_ID, *files}, "the poster of DONE_ID finished copying at +30 s"
+    assert len([b for b in received if b["type"] == "serve"]) == len(copies) == 3
+    assert copies[POSTER_ID]["path"] == "/hook" and copies[POSTER_ID]["render"] == DONE_ID
+    for asset_id, asset in files.items():
+        body = copies[asset_id]
+        assert (body["path"], body["action"], body["render"], body["status"]) == (
+            "/hook?edit=1",
+            "copy",
+            rid,
+            "ready",
+        )
+        assert body["url"].endswith(f"/v1/{body['owner']}/{asset.filename}") and body["error"] is None
+    order = [(b["type"], b.get("render", b["id"])) for b in received if rid in (b["id"], b.get("render"))]
+    assert order[0] == ("edit", rid)

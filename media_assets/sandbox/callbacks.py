@@ -1,4 +1,5 @@
-"""Shotstack webhook emulation: POST a render's outcome once it reaches done or failed."""
+"""Shotstack webhook emulation: POST a render's outcome once it is done or failed, then one
+notice per hosted file once Serve has copied it (or failed to), as the spec's `callback` says."""
 
 from __future__ import annotations
 
@@ -7,10 +8,11 @@ import logging
 import threading
 import time
 import urllib.request
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from media_assets.sandbox.responses import iso_z
-from media_assets.sandbox.world import Render
+from media_assets.sandbox.world import HostedAsset, Render, World
 
 if TYPE_CHECKING:
     from media_assets.sandbox.server import Sandbox
@@ -37,6 +39,30 @@ def payload(render: Render, owner: str) -> dict[str, Any]:
     }
 
 
+def serve_payload(asset: HostedAsset, owner: str) -> dict[str, Any]:
+    """What Serve posts once a file reached its destination: `id` is the asset's, `render` the render's."""
+    ready = asset.final_status == "ready"
+    return {
+        "type": "serve",
+        "action": "copy",
+        "id": asset.id,
+        "render": asset.render_id,
+        "owner": owner,
+        "status": asset.final_status,
+        "url": asset.cdn_url(owner) if ready else None,
+        "error": None if ready else f"Copy of {asset.filename} failed",
+        "completed": iso_z(asset.ready_at),
+    }
+
+
+def _copied(world: World, asset: HostedAsset, now: datetime) -> Render | None:
+    """The file's render, once the file is final: copied only after its render is done."""
+    render = world.render(asset.render_id, asset.version)
+    if render is None or render.status_at(now) != "done" or now < asset.ready_at:
+        return None
+    return render
+
+
 def deliver(url: str, body: dict[str, Any], attempts: int = ATTEMPTS) -> bool:
     """POST with a few retries; a receiver that stays down is logged, never raised."""
     data = json.dumps(body).encode()
@@ -56,25 +82,34 @@ def deliver(url: str, body: dict[str, Any], attempts: int = ATTEMPTS) -> bool:
 
 
 class CallbackNotifier:
-    """Ticks while serving; renders already final when the sandbox started are not announced."""
+    """Ticks while serving; renders and files already final when the sandbox started are not announced."""
 
     def __init__(self, sb: Sandbox) -> None:
         self._sb = sb
-        now = sb.clock.now()
-        self._announced = {r.id for r in sb.world.renders if now >= r.ready_at}
+        world, now = sb.world, sb.clock.now()
+        self._announced = {r.id for r in world.renders if now >= r.ready_at}
+        self._copied = {a.id for a in world.assets if _copied(world, a, now)}
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
 
     def tick(self) -> None:
-        """Announce every render that became final since the last tick and has a target."""
-        now = self._sb.clock.now()
-        for render in list(self._sb.world.renders):
-            if render.id in self._announced or now < render.ready_at:
-                continue
-            self._announced.add(render.id)
-            target = render.callback or self._sb.callback_url
-            if target:
-                deliver(target, payload(render, self._sb.world.owner_of(render)))
+        """Announce every render, then every hosted file, that became final since the last tick."""
+        world, now = self._sb.world, self._sb.clock.now()
+        for render in list(world.renders):
+            if render.id not in self._announced and now >= render.ready_at:
+                self._announced.add(render.id)
+                self._send(render, payload(render, world.owner_of(render)))
+        for asset in list(world.assets):
+            render = None if asset.id in self._copied else _copied(world, asset, now)
+            if render is not None:
+                self._copied.add(asset.id)
+                self._send(render, serve_payload(asset, world.owner_of(asset)))
+
+    def _send(self, render: Render, body: dict[str, Any]) -> None:
+        """POST to the render's own callback URL, else the account's (the sandbox's), if any."""
+        target = render.callback or self._sb.callback_url
+        if target:
+            deliver(target, body)
 
     def _loop(self) -> None:
         while not self._stop.wait(TICK_SECONDS):

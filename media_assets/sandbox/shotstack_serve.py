@@ -9,12 +9,10 @@ from starlette.responses import Response
 
 from media_assets.sandbox.responses import REASONS, iso_z, json_response
 from media_assets.sandbox.shotstack import UUID_RE
-from media_assets.sandbox.world import HostedAsset, Source, ingest_bucket
+from media_assets.sandbox.world import REGION, HostedAsset, Source, ingest_bucket
 
 if TYPE_CHECKING:
     from media_assets.sandbox.server import Sandbox
-
-REGION = "au"
 
 
 def api_error(status: int, detail: str) -> Response:
@@ -35,7 +33,7 @@ def asset_item(sb: Sandbox, asset: HostedAsset) -> dict[str, Any]:
         "renderId": asset.render_id,
         "providerId": asset.provider_id or asset.id,
         "filename": asset.filename,
-        "url": f"https://cdn.shotstack.io/{REGION}/{asset.version}/{owner}/{asset.filename}",
+        "url": asset.cdn_url(owner),
         "status": status,
         "created": iso_z(asset.created),
         "updated": iso_z(asset.ready_at if status != "importing" else asset.created),

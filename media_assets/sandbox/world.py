@@ -17,6 +17,7 @@ DEFAULT_OWNER = "sbx7owner0"
 # what Shotstack appends to a render id for its image files (the spec's Output.filename text)
 POSTER_SUFFIX = "-poster.jpg"
 THUMB_SUFFIX = "-thumb.jpg"
+REGION = "au"  # where Serve hosts files: "currently only `au`", says the spec
 
 
 def ingest_bucket(version: str) -> str:
@@ -78,6 +79,10 @@ class HostedAsset:
     owner: str = ""  # empty: the world's owner
     # empty: hosted by Shotstack itself, whose providerId is then the asset id (the spec's words)
     provider_id: str = ""
+
+    def cdn_url(self, owner: str) -> str:
+        """Where Serve's CDN hosts this file for `owner`."""
+        return f"https://cdn.shotstack.io/{REGION}/{self.version}/{owner}/{self.filename}"
 
     def status_at(self, now: datetime) -> str:
         """`importing` while the CDN copy is made, then ready (or failed)."""
