@@ -72,6 +72,7 @@ def test_unrouted_answers_carry_the_headers(sb: Sandbox) -> None:
     assert has_rate_headers(missing)
     wrong = call(f"{sb.picsart_base_url}/tools/1.0/balance", method="POST")
     assert (wrong.status_code, wrong.json()["message"]) == (405, "Method Not Allowed")
+    assert wrong.headers["Allow"] == "GET, HEAD"
     assert has_rate_headers(wrong)
     refused = call(f"{sb.picsart_genai_base_url}/v1/nothing", headers={})
     assert refused.status_code == 401 and refused.json()["code"] == 401 and has_rate_headers(refused)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from email.utils import parsedate_to_datetime
 from typing import Any
 
 import pytest
@@ -169,3 +170,15 @@ def test_one_key_one_owner(sb: Sandbox) -> None:
     assert all(f"/{owner}/" in f["attributes"]["url"] for f in files)
     assert call(sb, "GET", "/edit/v1/templates").json()["response"]["owner"] == owner
     assert {s["attributes"]["owner"] for s in call(sb, "GET", "/ingest/v1/sources").json()["data"]} == {owner}
+
+
+def test_gateway_answers_are_dated_and_405_says_what_is_allowed(sb: Sandbox) -> None:
+    """Unrouted paths and wrong methods carry Date like every answer (the sandbox clock), and a
+    405 names the allowed methods in Allow, as HTTP requires of a 405."""
+    sb.clock.advance(86400)
+    for method, path in (("GET", "/edit/v1/nothing"), ("DELETE", "/edit/v1/templates")):
+        answer = call(sb, method, path)
+        assert answer.headers["content-type"] == "application/json"
+        assert parsedate_to_datetime(answer.headers["Date"]).date() == sb.clock.now().date()
+    wrong = call(sb, "GET", "/edit/v1/render")
+    assert (wrong.status_code, wrong.headers["Allow"]) == (405, "POST")

@@ -52,12 +52,15 @@ def _counted(sb: Sandbox, name: str, call: Endpoint) -> Endpoint:
         delay = sb.latency_for(name)
         if delay > 0:
             await asyncio.sleep(delay)
-        response = await call(request)
-        # the Date header tells the sandbox clock, so a moved clock moves what clients record
-        response.headers["Date"] = format_datetime(sb.clock.now(), usegmt=True)
-        return response
+        return _dated(sb, await call(request))
 
     return endpoint
+
+
+def _dated(sb: Sandbox, response: Response) -> Response:
+    """The Date header tells the sandbox clock, so a moved clock moves what clients record."""
+    response.headers["Date"] = format_datetime(sb.clock.now(), usegmt=True)
+    return response
 
 
 def _picsart(sb: Sandbox, name: str, handler: picsart.Handler) -> Endpoint:
@@ -74,11 +77,16 @@ def _shotstack(sb: Sandbox, name: str, api: str, handler: shotstack.Handler) -> 
     return _counted(sb, name, call)
 
 
-async def _http_error(request: Request, exc: Exception) -> Response:
-    """Unrouted paths and wrong methods answer JSON like the gateways do, not plain text."""
-    if isinstance(exc, HTTPException):
-        return json_response({"message": exc.detail}, exc.status_code)
-    return json_response({"message": "Internal Server Error"}, 500)
+def _http_error(sb: Sandbox) -> Callable[[Request, Exception], Awaitable[Response]]:
+    """Unrouted paths and wrong methods answer JSON like the gateways do, not plain text,
+    dated like every answer; a 405 keeps its Allow header, as HTTP requires."""
+
+    async def handler(request: Request, exc: Exception) -> Response:
+        if isinstance(exc, HTTPException):
+            return _dated(sb, json_response({"message": exc.detail}, exc.status_code, exc.headers))
+        return _dated(sb, json_response({"message": "Internal Server Error"}, 500))
+
+    return handler
 
 
 def build_app(sb: Sandbox) -> Starlette:
@@ -96,4 +104,4 @@ def build_app(sb: Sandbox) -> Starlette:
         for name, (method, path, api, handler) in SHOTSTACK_ROUTES.items()
     ]
     routes += admin.routes(sb)
-    return Starlette(routes=routes, exception_handlers={HTTPException: _http_error})
+    return Starlette(routes=routes, exception_handlers={HTTPException: _http_error(sb)})

@@ -134,7 +134,8 @@ async def unrouted(request: Request, sb: Sandbox) -> Response:
     """A path no Picsart host serves (404), or a method a served path refuses (405)."""
     served = any(request.url.path == path for path, _ in ROUTES.values())
     if served:
-        return picsart_error(405, f"{request.method} is not allowed on {request.url.path}.")
+        detail = f"{request.method} is not allowed on {request.url.path}."
+        return picsart_error(405, detail, {"Allow": "GET, HEAD"})
     return picsart_error(404, f"No resource at {request.url.path}.")
 
 
