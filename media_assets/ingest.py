@@ -1,6 +1,7 @@
 """One @dlt_assets per API; each run builds a fresh source and resolves its secrets only then."""
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any
 
 import dagster as dg
 import dlt
@@ -52,6 +53,27 @@ def _load(
     )
 
 
+def _selected(context: dg.AssetExecutionContext) -> set[str]:
+    return {key.path[-1] for key in context.selected_asset_keys}
+
+
+def _ensure_tables(
+    duckdb: DuckDBResource,
+    dataset: str,
+    tables: Mapping[str, Mapping[str, Mapping[str, Any]]],
+    resources: Iterable[str],
+) -> None:
+    """Every table of the run's resources exists afterwards, even if the API had no rows for it.
+
+    dlt creates a table only once it has rows. Checks and SQL summaries reading an empty source
+    (no render tracked yet, a brief-only endpoint the service lacks) then find an empty table.
+    """
+    with duckdb.get_connection() as con:
+        for resource in resources:
+            for table, columns in tables[resource].items():
+                create_if_missing(con, dataset, table, columns)
+
+
 @dlt_assets(
     dlt_source=picsart_source(
         api_key=_SHAPE_ONLY_KEY,
@@ -66,12 +88,9 @@ def _load(
 def picsart_assets(context: dg.AssetExecutionContext, dlt: DagsterDltResource, duckdb: DuckDBResource):
     with explained("Picsart", "picsart_source"):
         pipeline = _pipeline(PICSART_PIPELINE, PICSART_DATASET, duckdb.database)
-        yield from _load(context, dlt, picsart_source, pipeline)
-    # a brief-only endpoint the real service lacks still gets its (empty) table
-    selected = {key.path[-1] for key in context.selected_asset_keys}
-    with duckdb.get_connection() as con:
-        for name in selected & set(picsart_settings.BRIEF_ONLY):
-            create_if_missing(con, PICSART_DATASET, name, picsart_settings.RESOURCES[name]["columns"])
+        results = _load(context, dlt, picsart_source, pipeline)
+    _ensure_tables(duckdb, PICSART_DATASET, picsart_settings.TABLES, _selected(context))
+    yield from results
 
 
 class ShotstackRun(dg.Config):
@@ -138,16 +157,20 @@ def shotstack_assets(
     duckdb: DuckDBResource,
 ):
     pipeline = _pipeline(SHOTSTACK_PIPELINE, SHOTSTACK_DATASET, duckdb.database)
-    selected = {key.path[-1] for key in context.selected_asset_keys}
+    selected = _selected(context)
     lookups = selected - {"assets_by_render"}
     with explained("Shotstack", "shotstack_source"):
         # renders load first, so the hosted files of renders that just finished follow in the same run
         if lookups:
-            for result in _load(context, dlt, lambda: config.lookups().with_resources(*lookups), pipeline):
+            results = _load(context, dlt, lambda: config.lookups().with_resources(*lookups), pipeline)
+            _ensure_tables(duckdb, SHOTSTACK_DATASET, shotstack_settings.TABLES, lookups)
+            for result in results:
                 yield with_render_changes(result, pipeline)
         if "assets_by_render" in selected:
             files = lambda: config.files().with_resources("assets_by_render")  # noqa: E731
-            yield from _load(context, dlt, files, pipeline)
+            results = _load(context, dlt, files, pipeline)
+            _ensure_tables(duckdb, SHOTSTACK_DATASET, shotstack_settings.TABLES, ["assets_by_render"])
+            yield from results
 
 
 assets = [picsart_assets, shotstack_assets]

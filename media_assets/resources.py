@@ -29,7 +29,8 @@ class Warehouse(DuckDBResource):
     def get_connection(self) -> Iterator[duckdb.DuckDBPyConnection]:
         config = {"custom_user_agent": "media-assets", **self.connection_config}
         con = retry_while_locked(
-            lambda: duckdb.connect(self.database, read_only=False, config=config), dg.get_dagster_logger()
+            lambda: duckdb.connect(ensure_parent_dir(self.database), read_only=False, config=config),
+            dg.get_dagster_logger(),
         )
         try:
             yield con

@@ -6,6 +6,7 @@ import dagster as dg
 import duckdb
 import pytest
 
+from media_assets.resources import build_resources
 from media_assets.sandbox import Sandbox
 from media_assets.usage.checks import (
     hosted_assets_have_render,
@@ -14,6 +15,7 @@ from media_assets.usage.checks import (
 )
 
 from .usage_world import (
+    EVERYTHING,
     LIMITS,
     RENDER_LOADS,
     check,
@@ -143,3 +145,47 @@ def test_render_integrity_checks_fail_on_a_damaged_warehouse(
     assert (failed.passed, failed.severity) == (False, ERROR)
     assert value(failed, judged) == 1
     assert renders[0].id in str(value(failed, named))
+
+
+def test_first_run_before_any_render_is_tracked_succeeds_with_empty_tables(
+    warehouse: str, instance: dg.DagsterInstance, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The default config tracks no render yet: the refresh, summaries and checks still succeed, empty."""
+    sb = Sandbox(world(real_now(), balance=[5000]))
+    with sb.serve():
+        point_at(sb, monkeypatch)
+        monkeypatch.setenv("SOURCES__SHOTSTACK_SOURCE__RENDER_IDS", "[]")
+        monkeypatch.setenv("SOURCES__SHOTSTACK_SOURCE__ASSET_IDS", "[]")
+        selection = dg.AssetSelection.groups("shotstack") | dg.AssetSelection.assets(
+            ["usage", "render_usage_daily"], ["usage", "render_usage_summary"]
+        )
+        result = run(warehouse, instance, selection, LIMITS)
+    assert result.success
+    evaluations = result.get_asset_check_evaluations()
+    assert {e.check_name for e in evaluations} >= {
+        "render_ids_unique",
+        "hosted_assets_have_render",
+        "render_failure_rate_below_limit",
+    }
+    assert all(e.passed for e in evaluations if e.asset_key.path[0] == "shotstack")
+    with duckdb.connect(warehouse, read_only=True) as con:
+        for table in ("renders", "renders_not_found", "assets_by_render", "assets"):
+            assert con.execute(f"select count(*) from shotstack_data.{table}").fetchone()[0] == 0
+        assert con.execute("select count(*) from usage.render_usage_daily").fetchone()[0] == 0
+
+
+def test_summary_before_its_input_was_ever_loaded_names_the_asset_to_materialize(
+    warehouse: str, instance: dg.DagsterInstance
+) -> None:
+    """A credit summary on an empty warehouse fails saying which asset to materialize first."""
+    result = dg.materialize(
+        EVERYTHING,
+        resources=build_resources(warehouse),
+        instance=instance,
+        selection=[dg.AssetKey(["usage", "credit_balance_daily"])],
+        raise_on_error=False,
+    )
+    assert not result.success
+    failure = next(e for e in result.all_events if e.is_step_failure)
+    message = failure.step_failure_data.error.to_string()
+    assert "picsart_data.balance" in message and "Materialize picsart/balance first" in message

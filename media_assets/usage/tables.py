@@ -1,15 +1,17 @@
 """Rebuild a usage table from its SQL file and describe the result for Dagster's UI."""
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from importlib.resources import files
 from typing import Any
 
 import dagster as dg
-from duckdb import DuckDBPyConnection
+from duckdb import CatalogException, DuckDBPyConnection
 
 SCHEMA = "usage"
 PREVIEW_ROWS = 10
+MISSING_TABLE = re.compile(r'Table with name "?(\w+)\.(\w+)"? does not exist')
 
 
 @dataclass
@@ -33,11 +35,29 @@ def sql(name: str) -> str:
 def rebuild(con: DuckDBPyConnection, name: str) -> Table:
     """Replace usage.<name> with a fresh result of its SQL, so a rerun never double counts."""
     con.execute(f"create schema if not exists {SCHEMA}")
-    con.execute(f"create or replace table {SCHEMA}.{name} as {sql(name)}")
+    try:
+        con.execute(f"create or replace table {SCHEMA}.{name} as {sql(name)}")
+    except CatalogException as error:
+        raise missing_input(name, error) from None
     cursor = con.execute(f"select * from {SCHEMA}.{name}")
     columns = [d[0] for d in cursor.description]
     types = [str(d[1]) for d in cursor.description]
     return Table(columns=columns, types=types, rows=cursor.fetchall())
+
+
+def missing_input(name: str, error: CatalogException) -> Exception:
+    """Name the raw table a summary needs and the asset that loads it; any other error goes through."""
+    found = MISSING_TABLE.search(str(error))
+    if found is None:
+        return error
+    dataset, table = found.groups()
+    asset = f"{dataset.removesuffix('_data')}/{table}"
+    return dg.Failure(
+        description=(
+            f"{SCHEMA}.{name} reads {dataset}.{table}, which is not in the warehouse yet. "
+            f"Materialize {asset} first (or everything, with Materialize all), then this summary."
+        )
+    )
 
 
 def _cell(value: Any) -> str:

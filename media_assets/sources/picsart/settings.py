@@ -119,3 +119,9 @@ DESCRIPTIONS = {
     "video_tools_info": "Video tools service description (brief-only endpoint).",
     "genai_models": "GenAI models and their credit cost per call (brief-only endpoint).",
 }
+
+# every table each resource writes, with its columns, so an empty one can still be created
+TABLES: dict[str, dict[str, dict[str, Any]]] = {
+    "balance": {"balance": BALANCE_COLUMNS},
+    **{name: {name: config["columns"]} for name, config in RESOURCES.items()},
+}

@@ -46,6 +46,12 @@ ASSET_COLUMNS: dict[str, Any] = {
     "updated": {"data_type": "timestamp"},
 }
 NOT_FOUND_TABLE = "renders_not_found"
+NOT_FOUND_COLUMNS: dict[str, Any] = {
+    "id": {"data_type": "text", "nullable": False},
+    "version": {"data_type": "text", "nullable": False},
+    "status": {"data_type": "text", "nullable": False},
+    "checked_at": {"data_type": "timestamp", "nullable": False},
+}
 
 # list and lookup endpoints, declared for dlt's rest_api; {version} is filled in by the source
 RESOURCES: dict[str, dict[str, Any]] = {
@@ -108,3 +114,10 @@ DESCRIPTIONS = {
 
 # Serve and Ingest answer JSON:API style: the record, id included, sits in `attributes`
 JSONAPI_RESOURCES = ("assets", "assets_by_render", "ingest_sources")
+
+# every table each resource writes, with its columns, so an empty one can still be created
+TABLES: dict[str, dict[str, dict[str, Any]]] = {
+    "renders": {"renders": RENDER_COLUMNS, NOT_FOUND_TABLE: NOT_FOUND_COLUMNS},
+    "assets_by_render": {"assets_by_render": ASSET_COLUMNS},
+    **{name: {name: config["columns"]} for name, config in RESOURCES.items()},
+}
