@@ -1,13 +1,25 @@
 """The `media-assets` command: serve the sandbox, or run the whole demo against it."""
 
 import argparse
+import io
 import json
-import os
+import shlex
 import sys
 from collections.abc import Sequence
+from datetime import UTC, datetime
 from pathlib import Path
 
 from .sandbox import DEFAULT_PICSART_KEY, DEFAULT_SHOTSTACK_KEY, Sandbox, World
+
+
+def live_world(seed: int) -> World:
+    """A seeded world dated now: the same content, but fresh to checks that compare with the wall clock."""
+    return World.generate(seed=seed, now=datetime.now(UTC))
+
+
+def sibling_command(name: str) -> str:
+    """A console script of this environment, by path, so a printed hint works without an activated venv."""
+    return shlex.quote(str(Path(sys.executable).parent / name))
 
 
 def demo_query(world: World) -> str:
@@ -41,7 +53,7 @@ def sandbox_env(sandbox: Sandbox, world: World, version: str = "v1") -> dict[str
 
 
 def _serve(args: argparse.Namespace) -> int:
-    world = World.generate(seed=args.seed)
+    world = live_world(args.seed)
     sandbox = Sandbox(
         world, picsart_key=args.picsart_key, shotstack_key=args.shotstack_key, callback_url=args.callback_url
     )
@@ -50,7 +62,7 @@ def _serve(args: argparse.Namespace) -> int:
     print(f"Sandbox of Picsart and Shotstack at {base} (seed {args.seed}). Point the sources at it:")
     for name, value in sandbox_env(sandbox, world, args.version).items():
         print(f"  export {name}='{value}'")
-    print("Then: DAGSTER_HOME=$PWD/dagster_home dagster dev")
+    print(f"Then: DAGSTER_HOME=$PWD/dagster_home {sibling_command('dagster')} dev")
     sandbox.run(host=args.host, port=args.port)
     return 0
 
@@ -102,9 +114,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         command.add_argument("--version", choices=("v1", "stage"), default="v1")
 
     args = parser.parse_args(argv)
+    if isinstance(sys.stdout, io.TextIOWrapper):
+        # the servers print their URL and export lines, then run for hours: show them now, even in a log
+        sys.stdout.reconfigure(line_buffering=True)
     return args.run(args)
 
 
 if __name__ == "__main__":
-    os.environ.setdefault("PYTHONUNBUFFERED", "1")
     sys.exit(main())
