@@ -1,13 +1,16 @@
 """The demo job: a fresh sandbox, every asset materialized through the real definitions, a summary."""
 
+import json
 import os
+import shlex
+import sys
 from pathlib import Path
 
 import dagster as dg
 import duckdb
 
-from .cli import sandbox_env
-from .sandbox import Sandbox, World
+from .cli import live_world, sandbox_env, sibling_command
+from .sandbox import Sandbox
 from .settings import duckdb_path
 
 DATASETS = ("picsart_data", "shotstack_data")
@@ -31,6 +34,7 @@ def table_rows(database: str) -> dict[str, int]:
 
 
 def latest_credits(database: str) -> int | None:
+    """The newest snapshot's credits: what the account had when the demo asked."""
     with duckdb.connect(database, read_only=True) as con:
         row = con.execute(
             "select credits from picsart_data.balance order by taken_at desc limit 1"
@@ -38,11 +42,32 @@ def latest_credits(database: str) -> int | None:
     return row[0] if row else None
 
 
+def query_command(database: str) -> str:
+    """A shell line that prints the renders table, opening the file read-only so a loader is not blocked."""
+    code = (
+        f"import duckdb; con = duckdb.connect({json.dumps(database)}, read_only=True); "
+        'print(con.sql("from shotstack_data.renders"))'
+    )
+    return f"{shlex.quote(sys.executable)} -c {shlex.quote(code)}"
+
+
+def check_summary(result: dg.ExecuteInProcessResult) -> list[str]:
+    """One line for the checks overall, then one per failed check, so a stale or bad load is visible."""
+    evaluations = result.get_asset_check_evaluations()
+    failed = [e for e in evaluations if not e.passed]
+    lines = [f"Asset checks: {len(evaluations) - len(failed)} of {len(evaluations)} passed"]
+    for evaluation in failed:
+        key = evaluation.asset_check_key
+        lines.append(f"  failed ({evaluation.severity.value}): {key.asset_key.to_user_string()} {key.name}")
+    return lines
+
+
 def run_demo(seed: int = 7, version: str = "v1") -> int:
     """Materialize every asset from a seeded sandbox into the warehouse file and report."""
     os.environ.setdefault("DAGSTER_HOME", str(Path("dagster_home").resolve()))
     Path(os.environ["DAGSTER_HOME"]).mkdir(parents=True, exist_ok=True)
-    world = World.generate(seed=seed)
+    # dated now, not at the generator's fixed date, so the balance-freshness check judges a fresh snapshot
+    world = live_world(seed)
     sandbox = Sandbox(world)
     with sandbox.serve() as base_url:
         print(f"Sandbox serving Picsart and Shotstack at {base_url} (seed {seed}, {version})")
@@ -59,10 +84,11 @@ def run_demo(seed: int = 7, version: str = "v1") -> int:
     for table, rows in table_rows(database).items():
         print(f"  {table:<45} {rows:>6} rows")
     print(f"\nCurrent Picsart credit balance: {latest_credits(database)}")
+    print("\n" + "\n".join(check_summary(result)))
+    home = shlex.quote(os.environ["DAGSTER_HOME"])
     print(
         "\nBrowse the assets, lineage and this run in the Dagster UI:\n"
-        f"  DAGSTER_HOME={os.environ['DAGSTER_HOME']} dagster dev   # then open http://127.0.0.1:3000\n"
-        f'Query the tables:  python -c "import duckdb; '
-        f"print(duckdb.connect('{database}', read_only=True).sql('from shotstack_data.renders'))\""
+        f"  DAGSTER_HOME={home} {sibling_command('dagster')} dev   # then open http://127.0.0.1:3000\n"
+        f"Query the tables:\n  {query_command(database)}"
     )
     return 0
