@@ -95,3 +95,45 @@ def test_tracking_and_usage_automation_start_running() -> None:
     """The render sensors and the usage automation sensor run by default in `dagster dev`."""
     running = {s.name for s in defs.sensors if s.default_status == dg.DefaultSensorStatus.RUNNING}
     assert running == {"render_inbox_sensor", "finished_renders_sensor", "usage_automation_sensor"}
+
+
+def _keys(job_name: str) -> set[str]:
+    job = defs.resolve_job_def(job_name)
+    return {key.to_user_string() for key in job.asset_layer.selected_asset_keys}
+
+
+def test_jobs_select_what_their_automation_promises() -> None:
+    """Each job behind a sensor or schedule selects exactly the assets the README says it refreshes."""
+    assert _keys("track_renders") == {"shotstack/renders"}
+    assert _keys("refresh_renders") == {"shotstack/renders", "shotstack/assets_by_render"}
+    assert _keys("fetch_render_files") == {
+        "shotstack/assets_by_render",
+        "usage/render_usage_daily",
+        "usage/render_usage_summary",
+    }
+    assert _keys("refresh_balance") == {"picsart/balance"}
+    assert _keys("refresh_catalogue") == {
+        "shotstack/templates",
+        "shotstack/ingest_sources",
+        "picsart/effects",
+        "picsart/ai_effects",
+    }
+
+
+AUTOMATION_STATUSES = """
+from media_assets.definitions import defs
+for item in [*defs.sensors, *defs.schedules]:
+    print(item.name, item.default_status.value)
+"""
+
+
+def test_automation_off_starts_every_sensor_and_schedule_stopped(tmp_path) -> None:
+    """`[media_assets] automation = "off"` (here through its environment variable) stops them all."""
+    env = {**os.environ, "MEDIA_ASSETS__AUTOMATION": "off", "DLT_DATA_DIR": str(tmp_path)}
+    done = subprocess.run(
+        [sys.executable, "-c", AUTOMATION_STATUSES], env=env, capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == 0, done.stderr
+    statuses = dict(line.split() for line in done.stdout.strip().splitlines())
+    assert len(statuses) == 6
+    assert set(statuses.values()) == {"STOPPED"}
