@@ -9,7 +9,7 @@ import duckdb
 from dagster_dlt import DagsterDltResource
 from dagster_duckdb import DuckDBResource
 
-from .settings import duckdb_path
+from .settings import duckdb_path, usage_thresholds
 from .warehouse_lock import retry_while_locked
 
 # runs that write the DuckDB file share this pool; dagster_home/dagster.yaml gives it one slot
@@ -39,13 +39,13 @@ class Warehouse(DuckDBResource):
 
 
 class UsageThresholds(dg.ConfigurableResource):
-    """Limits the usage checks judge against; change them here or where build_resources creates this."""
+    """Limits the usage checks judge against, from [media_assets.usage_thresholds] (see settings.py)."""
 
-    credits_warn_below: int = 1000
-    credits_error_below: int = 200
-    runway_warn_days: float = 7.0
-    snapshot_max_age_hours: float = 2.0
-    max_failure_rate: float = 0.2
+    credits_warn_below: int
+    credits_error_below: int
+    runway_warn_days: float
+    snapshot_max_age_hours: float
+    max_failure_rate: float
 
 
 def build_resources(database: str | None = None) -> dict[str, object]:
@@ -53,5 +53,5 @@ def build_resources(database: str | None = None) -> dict[str, object]:
     return {
         "duckdb": Warehouse(database=database or duckdb_path()),
         "dlt": DagsterDltResource(),
-        "usage_thresholds": UsageThresholds(),
+        "usage_thresholds": UsageThresholds(**usage_thresholds()),
     }

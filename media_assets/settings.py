@@ -22,11 +22,30 @@ DEFAULTS: dict[str, Any] = {
 }
 
 
+# limits the usage checks judge against: [media_assets.usage_thresholds]
+THRESHOLDS: dict[str, Any] = {
+    "credits_warn_below": 1000,
+    "credits_error_below": 200,
+    "runway_warn_days": 7.0,
+    "snapshot_max_age_hours": 2.0,
+    "max_failure_rate": 0.2,
+}
+
+
 def setting(name: str) -> Any:
     """One `[media_assets]` value, or its default when unset."""
     default = DEFAULTS[name]
     value = dlt.config.get(f"{SECTION}.{name}", type(default))
     return default if value is None or value == "" else value
+
+
+def usage_thresholds() -> dict[str, Any]:
+    """Each limit from [media_assets.usage_thresholds], or its default."""
+    found = {}
+    for name, default in THRESHOLDS.items():
+        value = dlt.config.get(f"{SECTION}.usage_thresholds.{name}", type(default))
+        found[name] = default if value is None else value
+    return found
 
 
 def env_name(name: str) -> str:

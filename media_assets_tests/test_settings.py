@@ -14,7 +14,9 @@ from .conftest import ROOT
 def test_config_toml_states_every_default() -> None:
     """`.dlt/config.toml` shows each setting at its default, so reading it tells the whole story."""
     committed = tomllib.loads((ROOT / ".dlt" / "config.toml").read_text())["media_assets"]
+    assert committed.pop("usage_thresholds") == settings.THRESHOLDS
     assert committed == settings.DEFAULTS
+    assert build_resources()["usage_thresholds"].model_dump() == settings.THRESHOLDS
 
 
 def test_environment_overrides_each_setting(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -28,6 +30,13 @@ def test_environment_overrides_each_setting(tmp_path: Path, monkeypatch: pytest.
     assert not settings.automation_on()
     assert settings.lock_wait_seconds() == 2.5
     assert settings.callback_token() == "t0ken"
+
+
+def test_environment_overrides_a_usage_threshold(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("MEDIA_ASSETS__USAGE_THRESHOLDS__CREDITS_WARN_BELOW", "5000")
+    thresholds = build_resources()["usage_thresholds"]
+    assert thresholds.credits_warn_below == 5000
+    assert thresholds.credits_error_below == settings.THRESHOLDS["credits_error_below"]
 
 
 def test_unset_token_means_no_token() -> None:
