@@ -27,6 +27,13 @@ def _key_help(source: str) -> str:
     return KEY_HELP.format(source=source, env=source.upper())
 
 
+def _environment_hint(source: str) -> str:
+    """Shotstack issues one key per environment: a v1 key on stage is refused, and the reverse."""
+    if source != "shotstack_source":
+        return ""
+    return " and for the environment in [sources.shotstack_source] version (v1 and stage keys differ)"
+
+
 def explain(error: BaseException, api: str, source: str) -> dg.Failure | None:
     """An actionable Failure for a known cause, or None to let the original error through."""
     for cause in causes(error):
@@ -38,11 +45,20 @@ def explain(error: BaseException, api: str, source: str) -> dg.Failure | None:
         if isinstance(cause, HTTPError) and cause.response is not None:
             status = cause.response.status_code
             path = cause.response.request.path_url.split("?")[0] if cause.request else "?"
+            if status == 402:
+                return dg.Failure(
+                    description=(
+                        f"{api} says the account is out of credits (HTTP 402 Payment Required on {path}). "
+                        "Top up the account, then run again; retrying before that only spends calls."
+                    ),
+                    allow_retries=False,
+                )
             if status in (401, 403):
                 return dg.Failure(
                     description=(
                         f"{api} refused the API key (HTTP {status} on {path}). "
-                        f"Check the key, and that it is meant for this service. {_key_help(source)}"
+                        f"Check the key, and that it is meant for this service{_environment_hint(source)}. "
+                        f"{_key_help(source)}"
                     ),
                     allow_retries=False,
                 )

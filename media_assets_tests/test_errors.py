@@ -113,6 +113,17 @@ def test_transient_429s_are_retried_and_lose_nothing(
     assert count(warehouse, "shotstack_data.templates") == len(fresh_sandbox.world.templates["v1"])
 
 
+def test_out_of_credits_fails_at_once_saying_to_top_up(
+    sandbox_environ: dict, fresh_sandbox: Sandbox, warehouse: str, instance: dg.DagsterInstance
+) -> None:
+    """Picsart's 402 is not a transient error: one call, no retry, and a message about credits."""
+    fresh_sandbox.set_fault("picsart.effects", Fault(kind=402))
+    result = materialize(warehouse, instance, selection=["picsart/effects"], raise_on_error=False)
+    text = failure_text(result)
+    assert "out of credits" in text and "Top up" in text
+    assert fresh_sandbox.counts["picsart.effects"] == 1
+
+
 def test_malformed_body_fails_clearly(
     sandbox_environ: dict, fresh_sandbox: Sandbox, warehouse: str, instance: dg.DagsterInstance
 ) -> None:
