@@ -186,3 +186,31 @@ def test_inbox_id_of_a_failed_run_is_looked_up_by_the_next_refresh(
     materialize(warehouse, instance, ["shotstack/renders"])
     assert [i for (i,) in rows(warehouse, "select id from shotstack_data.renders order by id")] == ids
     assert frozen.counts["shotstack.render_get"] == 2
+
+
+def test_switching_version_keeps_each_versions_renders_apart(
+    warehouse: str, instance: dg.DagsterInstance, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Unfinished v1 renders are not asked for on stage (a 404 there would retire them for good)."""
+    world = World.generate(seed=11, size=WorldSize(renders_v1=6, renders_stage=3, pending_share=0.5))
+    sandbox = Sandbox(world, clock_speed=0.0)
+    with sandbox.serve():
+        for name, value in sandbox_env(sandbox, world, "v1").items():
+            monkeypatch.setenv(name, value)
+        materialize(warehouse, instance, selection=["shotstack/renders"])
+        pending_v1 = unfinished(sandbox)
+        assert pending_v1, "the world has v1 renders still in progress"
+
+        for name, value in sandbox_env(sandbox, world, "stage").items():
+            monkeypatch.setenv(name, value)
+        sandbox.reset_counts()
+        materialize(warehouse, instance, selection=["shotstack/renders"])
+        assert sandbox.counts["shotstack.render_get"] == len(world.render_ids("stage"))
+        assert count(warehouse, "shotstack_data.renders_not_found") == 0
+
+        for name, value in sandbox_env(sandbox, world, "v1").items():
+            monkeypatch.setenv(name, value)
+        monkeypatch.setenv("SOURCES__SHOTSTACK_SOURCE__RENDER_IDS", "[]")
+        sandbox.reset_counts()
+        materialize(warehouse, instance, selection=["shotstack/renders"])
+        assert sandbox.counts["shotstack.render_get"] == len(pending_v1)

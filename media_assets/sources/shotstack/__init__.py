@@ -95,7 +95,7 @@ def shotstack_source(
     client = RESTClient(base_url=base_url, headers=headers, auth=auth)
 
     renders = render_lookups(client, version, [*render_ids, *inbox_render_ids], refresh_pending)
-    assets_by_render = hosted_assets(client, version, done_renders(asset_render_ids))
+    assets_by_render = hosted_assets(client, version, done_renders(version, asset_render_ids))
     lookups = rest_api_resources(
         {
             "client": {"base_url": base_url, "auth": auth, "headers": headers},

@@ -18,9 +18,19 @@ NOT_FOUND = "not_found"
 SETTLED = (*settings.TERMINAL_RENDER_STATUSES, NOT_FOUND)
 
 
-def tracked_renders() -> dict[str, str]:
-    """Every render id this pipeline has looked up, with its last known status."""
-    return dlt.current.source_state().setdefault("renders", {})
+def _per_version(key: str, version: str, empty: Any) -> Any:
+    """State kept apart per API version: a v1 render is unknown to stage, and must not be judged there."""
+    return dlt.current.source_state().setdefault(key, {}).setdefault(version, empty)
+
+
+def tracked_renders(version: str) -> dict[str, str]:
+    """Every render id this pipeline has looked up on `version`, with its last known status."""
+    return _per_version("renders_by_version", version, {})
+
+
+def settled_files(version: str) -> list[str]:
+    """Done renders on `version` whose hosted files all reached a final status."""
+    return _per_version("assets_settled_by_version", version, [])
 
 
 def render_lookups(
@@ -32,7 +42,7 @@ def render_lookups(
         name="renders", primary_key="id", write_disposition="merge", columns=settings.RENDER_COLUMNS
     )
     def renders() -> Iterator[Any]:
-        known = tracked_renders()
+        known = tracked_renders(version)
         pending = [i for i, status in known.items() if status not in SETTLED] if refresh_pending else []
         wanted = [i for i in dict.fromkeys([*render_ids, *pending]) if known.get(i) not in SETTLED]
         changes: dict[str, list[str]] = {"done": [], "failed": [], NOT_FOUND: []}
@@ -69,13 +79,13 @@ def render_lookups(
     return renders()
 
 
-def done_renders(asset_render_ids: Sequence[str] | None) -> DltResource:
+def done_renders(version: str, asset_render_ids: Sequence[str] | None) -> DltResource:
     """Done renders whose hosted files are not all settled: the given ones, or every tracked one."""
 
     @dlt.resource(name="done_renders", selected=False)
     def pending_assets() -> Iterator[list[dict[str, str]]]:
-        known = tracked_renders()
-        settled = set(dlt.current.source_state().get("assets_settled", []))
+        known = tracked_renders(version)
+        settled = set(settled_files(version))
         candidates = asset_render_ids if asset_render_ids is not None else known
         yield [
             {"id": i}
@@ -97,7 +107,7 @@ def hosted_assets(client: RESTClient, version: str, parent: DltResource) -> DltR
         columns=settings.ASSET_COLUMNS,
     )
     def assets_by_render(renders: list[dict[str, str]]) -> Iterator[list[dict[str, Any]]]:
-        settled = dlt.current.source_state().setdefault("assets_settled", [])
+        settled = settled_files(version)
         for render in renders:
             path = settings.ASSETS_BY_RENDER_PATH.format(version=version, id=render["id"])
             response = client.get(path)
