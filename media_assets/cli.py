@@ -45,7 +45,7 @@ def sandbox_env(sandbox: Sandbox, world: World, version: str = "v1") -> dict[str
         "SOURCES__PICSART_SOURCE__API_KEY": sandbox.picsart_key,
         "SOURCES__PICSART_SOURCE__IMAGE_SEARCH_QUERY": demo_query(world),
         "SOURCES__SHOTSTACK_SOURCE__BASE_URL": sandbox.shotstack_base_url,
-        "SOURCES__SHOTSTACK_SOURCE__API_KEY": sandbox.shotstack_key,
+        "SOURCES__SHOTSTACK_SOURCE__API_KEY": sandbox.shotstack_key_for(version),
         "SOURCES__SHOTSTACK_SOURCE__VERSION": version,
         "SOURCES__SHOTSTACK_SOURCE__RENDER_IDS": json.dumps(world.render_ids(version)),
         "SOURCES__SHOTSTACK_SOURCE__ASSET_IDS": json.dumps(hosted_asset_ids(sandbox, version)[:3]),
