@@ -15,6 +15,7 @@ from .sandbox_fixtures import NOW, edit
 from .test_callbacks import receiver
 from .webserver import bin_path, instance_home, serve_ui
 
+RUNS = "{ runsOrError { ... on Runs { results { jobName status tags { key value } } } } }"
 IDS = ("6b2c3d4e-5f6a-4b7c-9d8e-0f1a2b3c4d5e", "7c3d4e5f-6a7b-4c8d-8e9f-1a2b3c4d5e6f")
 
 
@@ -67,14 +68,23 @@ def test_daemon_tracks_renders_from_webhook_to_warehouse(tmp_path: Path) -> None
                 "DAGSTER_HOME": str(instance_home(tmp_path / "home", "QueuedRunCoordinator")),
             }
             log = tmp_path / "dagster-dev.log"
-            with serve_ui([bin_path("dagster"), "dev"], env, log):
+            with serve_ui([bin_path("dagster"), "dev"], env, log) as graphql:
                 deadline = time.monotonic() + 300
                 while time.monotonic() < deadline:
                     renders, files, usage = loaded(warehouse)
                     if len(renders) == 2 and usage == (2, expected_files):
                         break
                     time.sleep(2)
+                runs = graphql(RUNS)["runsOrError"]["results"]
     assert renders == sorted((i, "done") for i in IDS), log.read_text()[-4000:]
     assert files == expected_files, log.read_text()[-4000:]
     assert usage == (2, expected_files), "the usage summary follows the renders and their files"
     assert sandbox.counts["shotstack.render_get"] == 2, "each render looked up once, after it finished"
+    by_sensor = {
+        (tags["dagster/sensor_name"], run["jobName"], run["status"])
+        for run in runs
+        for tags in [{t["key"]: t["value"] for t in run["tags"]}]
+        if "dagster/sensor_name" in tags
+    }
+    assert ("render_inbox_sensor", "track_renders", "SUCCESS") in by_sensor, runs
+    assert ("finished_renders_sensor", "fetch_render_files", "SUCCESS") in by_sensor, runs
