@@ -12,6 +12,7 @@ from media_assets.inbox import drop_ids
 from media_assets.sandbox import Fault, Sandbox, World, WorldSize
 
 from .materialize import count, materialize, rows
+from .sandbox_fixtures import DONE_ID, POSTER_ID, VIDEO_ID, hand_world
 
 UNKNOWN_ID = "99999999-9999-4999-8999-999999999999"
 
@@ -149,6 +150,41 @@ def test_files_are_fetched_only_until_settled(
     materialize(warehouse, instance, selection=["shotstack/assets_by_render"])
     assert frozen.counts["shotstack.assets_by_render"] == 0
     assert frozen.counts["shotstack.render_get"] == 0
+
+
+def test_unsettled_files_of_a_done_render_are_fetched_until_ready(
+    warehouse: str, instance: dg.DagsterInstance, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A done render with a file still importing is asked for again, once, until the file is ready.
+
+    The hand-made world's done render has its video ready and its poster ready 30 s after the
+    frozen clock: the second lookup must update the poster's row in place, not add one.
+    """
+    world = hand_world()
+    sandbox = Sandbox(world, clock_speed=0.0)
+    with sandbox.serve():
+        for name, value in sandbox_env(sandbox, world).items():
+            monkeypatch.setenv(name, value)
+        materialize(warehouse, instance, selection=["shotstack/renders"])
+        file_status = "select id, status from shotstack_data.assets_by_render order by id"
+
+        sandbox.reset_counts()
+        materialize(warehouse, instance, selection=["shotstack/assets_by_render"])
+        assert sandbox.counts["shotstack.assets_by_render"] == 1
+        assert rows(warehouse, file_status) == sorted([(VIDEO_ID, "ready"), (POSTER_ID, "importing")])
+
+        sandbox.clock.advance(40)  # the poster is ready; the pending render (60 s) is not done yet
+        sandbox.reset_counts()
+        materialize(warehouse, instance, selection=["shotstack/assets_by_render"])
+        assert sandbox.counts["shotstack.assets_by_render"] == 1
+        assert rows(warehouse, file_status) == sorted([(VIDEO_ID, "ready"), (POSTER_ID, "ready")])
+        assert rows(warehouse, "select distinct render_id from shotstack_data.assets_by_render") == [
+            (DONE_ID,)
+        ]
+
+        sandbox.reset_counts()
+        materialize(warehouse, instance, selection=["shotstack/assets_by_render"])
+        assert sandbox.counts["shotstack.assets_by_render"] == 0
 
 
 def test_inbox_id_of_a_failed_run_is_looked_up_by_the_next_refresh(
