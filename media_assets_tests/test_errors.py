@@ -1,11 +1,15 @@
 """Bad input ends in a clear error that names the setting to fix, never shows a key, loses nothing."""
 
+import logging
+
 import dagster as dg
 import pytest
 
-from media_assets.sandbox import Fault, Sandbox
+from media_assets.sandbox import Fault, Sandbox, World
+from media_assets.sources.picsart import settings as picsart_settings
 
 from .materialize import count, materialize, table_exists
+from .test_ingest import expected_counts
 
 WRONG_KEY = "not-the-right-key-0123456789"
 
@@ -74,21 +78,39 @@ def test_refused_key_fails_at_once_without_retry_or_leak(
     assert fresh_sandbox.counts[endpoint] == 1, "a refused key is not retried"
 
 
+# each brief-only resource, the sandbox endpoint serving it, and its path
+BRIEF_ONLY = [
+    ("image_search", "picsart.image_search", "/image-tools/search"),
+    ("image_trending", "picsart.image_trending", "/image-tools/trending"),
+    ("video_tools_info", "picsart.video_info", "/video-tools/info"),
+    ("genai_models", "picsart.genai_models", "/genai-tools/models"),
+]
+
+
+@pytest.mark.parametrize(("resource", "endpoint", "path"), BRIEF_ONLY, ids=[r for r, _, _ in BRIEF_ONLY])
 def test_brief_only_404_leaves_an_empty_table_and_loads_the_rest(
+    resource: str,
+    endpoint: str,
+    path: str,
     sandbox_environ: dict,
     fresh_sandbox: Sandbox,
+    world: World,
     warehouse: str,
     instance: dg.DagsterInstance,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
-    """Where the real service lacks a brief-only endpoint, its table is empty and others load."""
-    fresh_sandbox.set_fault("picsart.image_trending", Fault(kind=404))
+    """Where the real service lacks a brief-only endpoint, its table is empty and the others load."""
+    fresh_sandbox.set_fault(endpoint, Fault(kind=404))
     result = materialize(warehouse, instance, selection=dg.AssetSelection.groups("picsart"))
     assert result.success
-    assert table_exists(warehouse, "picsart_data", "image_trending")
-    assert count(warehouse, "picsart_data.image_trending") == 0
-    assert count(warehouse, "picsart_data.effects") == len(fresh_sandbox.world.picsart.effects)
-    assert "not in Picsart's published API" in caplog.text
+    assert table_exists(warehouse, "picsart_data", resource)
+    assert count(warehouse, f"picsart_data.{resource}") == 0
+    warnings = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
+    assert any(path in m and "not in Picsart's published API" in m for m in warnings), warnings
+    expected = {t.removeprefix("picsart_data."): n for t, n in expected_counts(world).items()}
+    for other in picsart_settings.TABLES:
+        if other != resource:
+            assert count(warehouse, f"picsart_data.{other}") == expected[other], other
 
 
 def test_5xx_storm_fails_clearly_and_loads_nothing_partial(
