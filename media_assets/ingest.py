@@ -25,8 +25,9 @@ from .warehouse_lock import retry_while_locked
 PICSART_PIPELINE, PICSART_DATASET = "picsart_pipeline", "picsart_data"
 SHOTSTACK_PIPELINE, SHOTSTACK_DATASET = "shotstack_pipeline", "shotstack_data"
 
-# metadata keys of a renders materialization: `renders_done`, `renders_failed`, `renders_not_found`
-RENDER_CHANGES = ("done", "failed", "not_found")
+# metadata keys of a renders materialization: `renders_done`, `renders_failed`, `renders_not_found`,
+# and `renders_deferred` (left for the next run by the rate limit)
+RENDER_CHANGES = ("done", "failed", "not_found", "deferred")
 
 # asset specs need a source's shape, not its secrets: these stand-ins never send a request
 _SHAPE_ONLY_KEY = "resolved-when-a-run-starts"

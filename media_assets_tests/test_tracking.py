@@ -1,6 +1,8 @@
 """Render tracking: inbox sensor, finished-render asset sensor, refreshes counted by the sandbox."""
 
+import json
 import logging
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -290,3 +292,29 @@ def test_switching_version_keeps_each_versions_renders_apart(
         sandbox.reset_counts()
         materialize(warehouse, instance, selection=["shotstack/renders"])
         assert sandbox.counts["shotstack.render_get"] == len(pending_v1)
+
+
+def test_rate_limit_defers_the_rest_to_the_next_run_and_loses_nothing(
+    warehouse: str, instance: dg.DagsterInstance, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """More renders than one rate window allows: each run keeps what it fetched, the next goes on."""
+    world = World.generate(seed=11, size=WorldSize(renders_v1=8, renders_stage=0, pending_share=0.0))
+    window = 3.0  # seconds; Edit v1's 300 calls scaled to 3 per window
+    sandbox = Sandbox(world, clock_speed=0.0, rate_limit_scale=0.01, rate_window_seconds=window)
+    ids = world.render_ids("v1")
+    with sandbox.serve():
+        for name, value in sandbox_env(sandbox, world).items():
+            monkeypatch.setenv(name, value)
+        monkeypatch.setenv("SOURCES__SHOTSTACK_SOURCE__RENDER_IDS", json.dumps(ids))
+        first = materialize(warehouse, instance, selection=["shotstack/renders"])
+        meta = first.asset_materializations_for_node("shotstack")[0].metadata
+        assert meta["renders_looked_up"].value == 3
+        assert sorted(meta["renders_deferred"].value) == sorted(ids[3:])
+        assert count(warehouse, "shotstack_data.renders") == 3
+
+        monkeypatch.setenv("SOURCES__SHOTSTACK_SOURCE__RENDER_IDS", "[]")  # only the state remembers them
+        for loaded in (6, 8):
+            time.sleep(window + 0.2)
+            assert materialize(warehouse, instance, selection=["shotstack/renders"]).success
+            assert count(warehouse, "shotstack_data.renders") == loaded
+    assert sorted(i for (i,) in rows(warehouse, "select id from shotstack_data.renders")) == sorted(ids)

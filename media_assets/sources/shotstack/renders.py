@@ -8,6 +8,7 @@ from typing import Any
 import dlt
 from dlt.sources import DltResource
 from dlt.sources.helpers.rest_client import RESTClient
+from requests import Response
 
 from . import settings
 
@@ -16,6 +17,23 @@ logger = logging.getLogger(__name__)
 NOT_FOUND = "not_found"
 # a render in one of these states is never looked up again
 SETTLED = (*settings.TERMINAL_RENDER_STATUSES, NOT_FOUND)
+# remembered for a render the rate limit kept this run from looking up: the next refresh asks
+DEFERRED = "deferred"
+TOO_MANY_REQUESTS = 429
+
+
+def _rate_limited(response: Response, api: str, done: int, left: Sequence[str]) -> bool:
+    """A 429 that outlasted dlt's retries ends this run's calls, keeping what it fetched so far."""
+    if response.status_code != TOO_MANY_REQUESTS:
+        return False
+    logger.warning(
+        "Shotstack %s's rate limit stopped this run after %d calls; the %d renders left are asked "
+        "for by the next run. Nothing fetched so far is lost.",
+        api,
+        done,
+        len(left),
+    )
+    return True
 
 
 def _per_version(key: str, version: str, empty: Any) -> Any:
@@ -45,10 +63,15 @@ def render_lookups(
         known = tracked_renders(version)
         pending = [i for i, status in known.items() if status not in SETTLED] if refresh_pending else []
         wanted = [i for i in dict.fromkeys([*render_ids, *pending]) if known.get(i) not in SETTLED]
-        changes: dict[str, list[str]] = {"done": [], "failed": [], NOT_FOUND: []}
-        for render_id in wanted:
+        changes: dict[str, list[str]] = {"done": [], "failed": [], NOT_FOUND: [], DEFERRED: []}
+        for index, render_id in enumerate(wanted):
             path = settings.RENDER_PATH.format(version=version, id=render_id)
             response = client.get(path, params=settings.RENDER_PARAMS)
+            if _rate_limited(response, "Edit", index, wanted[index:]):
+                for left in wanted[index:]:
+                    known.setdefault(left, DEFERRED)
+                changes[DEFERRED] = wanted[index:]
+                break
             if response.status_code == 404:
                 logger.warning(
                     "Shotstack %s knows no render %s; it is recorded in %s and not asked for again. "
@@ -74,7 +97,8 @@ def render_lookups(
                 yield row
             known[render_id] = status
             changes.get(status, []).append(render_id)
-        dlt.current.source_state()["last_lookup"] = {"looked_up": wanted, **changes}
+        looked_up = [i for i in wanted if i not in changes[DEFERRED]]
+        dlt.current.source_state()["last_lookup"] = {"looked_up": looked_up, **changes}
 
     return renders()
 
@@ -108,9 +132,11 @@ def hosted_assets(client: RESTClient, version: str, parent: DltResource) -> DltR
     )
     def assets_by_render(renders: list[dict[str, str]]) -> Iterator[list[dict[str, Any]]]:
         settled = settled_files(version)
-        for render in renders:
+        for index, render in enumerate(renders):
             path = settings.ASSETS_BY_RENDER_PATH.format(version=version, id=render["id"])
             response = client.get(path)
+            if _rate_limited(response, "Serve", index, [r["id"] for r in renders[index:]]):
+                return  # the rest are not settled, so the next refresh fetches them
             if response.status_code == 404:
                 continue  # done, but its files are not hosted yet
             response.raise_for_status()
