@@ -186,6 +186,20 @@ def test_counts_every_status_and_resets(sb: Sandbox) -> None:
     assert sb.counts == {}
 
 
+def test_keeps_each_endpoints_last_request_headers(sb: Sandbox) -> None:
+    """last_headers shows what a client sent to each endpoint, latest request only; reset_counts forgets."""
+    get(sb, "/tools/1.0/balance", {**PICSART_HEADERS, "X-Trace": "first"})
+    get(sb, "/tools/1.0/balance", {**PICSART_HEADERS, "X-Trace": "second"})
+    requests.get(f"{sb.shotstack_base_url}/ingest/v1/sources", headers=SHOTSTACK_HEADERS, timeout=5)
+    assert set(sb.last_headers) == {"picsart.balance", "shotstack.sources"}
+    assert sb.last_headers["picsart.balance"]["x-trace"] == "second"
+    assert sb.last_headers["picsart.balance"]["accept"] == "application/json"
+    assert sb.last_headers["shotstack.sources"]["x-api-key"] == SHOTSTACK_HEADERS["x-api-key"]
+    assert "x-trace" not in sb.last_headers["shotstack.sources"]
+    sb.reset_counts()
+    assert sb.last_headers == {}
+
+
 def test_latency_per_endpoint(sb: Sandbox) -> None:
     """An endpoint's own latency delays it; other endpoints keep the global (zero)."""
     sb.set_latency(0.3, endpoint="picsart.effects")

@@ -44,11 +44,13 @@ ENDPOINT_NAMES = (*picsart.ROUTES, *SHOTSTACK_ROUTES)
 
 
 def _counted(sb: Sandbox, name: str, call: Endpoint) -> Endpoint:
-    """Count every request to a named endpoint (whatever its status), apply latency, then run the gate."""
+    """Count every request to a named endpoint (whatever its status) and keep its headers,
+    apply latency, then run the gate."""
 
     async def endpoint(request: Request) -> Response:
         if name in ENDPOINT_NAMES:
             sb.counts[name] += 1
+            sb.last_headers[name] = dict(request.headers)  # names in lower case, as ASGI gives them
         delay = sb.latency_for(name)
         if delay > 0:
             await asyncio.sleep(delay)

@@ -49,6 +49,8 @@ class Sandbox:
         )
         self.faults = FaultBook()
         self.counts: Counter[str] = Counter()
+        # the headers of the latest request to each named endpoint, so tests can see what clients send
+        self.last_headers: dict[str, dict[str, str]] = {}
         self.balance_calls = 0
         self.base_url: str | None = None
         self._latency: dict[str | None, float] = {None: latency}
@@ -106,8 +108,9 @@ class Sandbox:
         return self._latency.get(endpoint, self._latency[None])
 
     def reset_counts(self) -> None:
-        """Forget request counts."""
+        """Forget request counts and the headers last seen."""
         self.counts.clear()
+        self.last_headers.clear()
 
     @contextmanager
     def serve(self, port: int = 0) -> Iterator[str]:
