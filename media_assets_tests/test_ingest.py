@@ -80,12 +80,33 @@ def test_second_run_duplicates_nothing(
 def test_sources_send_keys_and_accept_header(
     sandbox_environ: dict, fresh_sandbox: Sandbox, warehouse: str, instance: dg.DagsterInstance
 ) -> None:
-    """A run makes one call per render and per endpoint page, counted by the sandbox."""
+    """Every endpoint a run calls got its API's key and `Accept: application/json`, Shotstack's too.
+
+    Picsart's sandbox refuses a request without that Accept (406), Shotstack's answers it anyway,
+    so for Shotstack only the headers the sandbox saw can show the sources send it.
+    """
     materialize(warehouse, instance)
     counts = fresh_sandbox.counts
     assert counts["picsart.balance"] == 1
     assert counts["shotstack.render_get"] == len(fresh_sandbox.world.render_ids("v1"))
     assert counts["shotstack.templates"] == 1
+    called = {name for name, n in counts.items() if n}
+    assert {name for name in called if name.startswith("shotstack.")} == {
+        "shotstack.render_get",
+        "shotstack.assets_by_render",
+        "shotstack.asset_get",
+        "shotstack.templates",
+        "shotstack.sources",
+    }
+    keys = {
+        "picsart": ("x-picsart-api-key", fresh_sandbox.picsart_key),
+        "shotstack": ("x-api-key", fresh_sandbox.shotstack_key),
+    }
+    for name in sorted(called):
+        headers = fresh_sandbox.last_headers[name]
+        header, key = keys[name.split(".")[0]]
+        assert headers.get(header) == key, name
+        assert headers.get("accept") == "application/json", name
 
 
 def test_pipeline_dataset_reads_the_warehouse(
