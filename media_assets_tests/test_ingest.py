@@ -4,11 +4,12 @@ import subprocess
 import sys
 
 import dagster as dg
+import pytest
 
-from media_assets.cli import demo_query
-from media_assets.sandbox import Sandbox, World
+from media_assets.cli import demo_query, sandbox_env
+from media_assets.sandbox import Sandbox, World, WorldSize
 
-from .conftest import ROOT
+from .conftest import ROOT, SEED
 from .materialize import count, materialize, rows
 from .webserver import bin_path
 
@@ -58,6 +59,23 @@ def test_assets_by_render_follow_loaded_done_renders(
         "left join shotstack_data.renders r on r.id = a.render_id where r.id is null",
     )
     assert orphans == []
+
+
+def test_assets_by_render_count_is_the_worlds(
+    warehouse: str, instance: dg.DagsterInstance, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With the clock frozen, the files row count is what the world says: the done renders' files only."""
+    world = World.generate(seed=SEED, size=WorldSize())
+    sandbox = Sandbox(world, clock_speed=0.0)  # no render finishes while the run is under way
+    done = [r.id for r in world.renders if r.version == "v1" and r.status_at(world.now) == "done"]
+    expected = sum(len(world.assets_for(render_id)) for render_id in done)
+    unfinished = [r.id for r in world.renders if r.version == "v1" and r.id not in done]
+    assert expected and any(world.assets_for(i) for i in unfinished), "the count tells done from not done"
+    with sandbox.serve():
+        for name, value in sandbox_env(sandbox, world).items():
+            monkeypatch.setenv(name, value)
+        materialize(warehouse, instance, selection=["shotstack/renders", "shotstack/assets_by_render"])
+    assert count(warehouse, "shotstack_data.assets_by_render") == expected
 
 
 def test_second_run_duplicates_nothing(
