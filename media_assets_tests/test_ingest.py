@@ -1,13 +1,24 @@
 """Every Picsart and Shotstack resource loads from the sandbox into DuckDB, exactly and idempotently."""
 
+import json
+import os
+import shutil
 import subprocess
 import sys
+from collections.abc import Iterator
+from pathlib import Path
 
 import dagster as dg
+import dlt
 import pytest
+from dlt.common.configuration import resolve_configuration
+from dlt.common.configuration.container import Container
+from dlt.common.configuration.specs.pluggable_run_context import PluggableRunContext
 
 from media_assets.cli import demo_query, sandbox_env
 from media_assets.sandbox import Sandbox, World, WorldSize
+from media_assets.sources.picsart import picsart_source
+from media_assets.sources.shotstack import shotstack_source
 
 from .conftest import ROOT, SEED
 from .materialize import count, materialize, rows
@@ -127,12 +138,73 @@ def test_sources_send_keys_and_accept_header(
         assert headers.get("accept") == "application/json", name
 
 
+def reload_dlt_settings() -> None:
+    """dlt reads its TOML files once per process and keeps them; make it read them again."""
+    Container()[PluggableRunContext].reload_providers()
+
+
+@pytest.fixture
+def secrets_toml_project(
+    sandbox_environ: dict, fresh_sandbox: Sandbox, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[Path]:
+    """A fresh dlt project folder whose .dlt/secrets.toml alone holds both sandbox keys."""
+    project = tmp_path / "project"
+    (project / ".dlt").mkdir(parents=True)
+    shutil.copy(ROOT / ".dlt" / "config.toml", project / ".dlt" / "config.toml")
+    (project / ".dlt" / "secrets.toml").write_text(
+        f"[sources.picsart_source]\napi_key = {json.dumps(fresh_sandbox.picsart_key)}\n\n"
+        f"[sources.shotstack_source]\napi_key = {json.dumps(fresh_sandbox.shotstack_key)}\n"
+    )
+    for name in sandbox_environ:
+        if name.endswith("__API_KEY"):
+            monkeypatch.delenv(name)
+    previous = os.environ["DLT_PROJECT_DIR"]
+    monkeypatch.setenv("DLT_PROJECT_DIR", str(project))
+    reload_dlt_settings()
+    yield project
+    monkeypatch.setenv("DLT_PROJECT_DIR", previous)
+    reload_dlt_settings()
+
+
+def test_keys_from_secrets_toml(
+    secrets_toml_project: Path,
+    fresh_sandbox: Sandbox,
+    world: World,
+    warehouse: str,
+    instance: dg.DagsterInstance,
+) -> None:
+    """The README's way to give the keys, .dlt/secrets.toml with no key in the environment, runs both APIs."""
+    assert not [name for name in os.environ if name.endswith("_API_KEY")]
+    result = materialize(warehouse, instance, selection=["picsart/balance", "shotstack/templates"])
+    assert result.success
+    assert (fresh_sandbox.counts["picsart.balance"], fresh_sandbox.counts["shotstack.templates"]) == (1, 1)
+    assert count(warehouse, "picsart_data.balance") == 1
+    assert count(warehouse, "shotstack_data.templates") == len(world.templates["v1"])
+
+
+def test_config_toml_points_the_sources_at_the_real_apis() -> None:
+    """With no environment override, the sources resolve the publishers' hosts and Shotstack's v1."""
+    assert not [name for name in os.environ if name.startswith("SOURCES__")]
+    expected = {
+        picsart_source: {"base_url": "https://api.picsart.io"},
+        shotstack_source: {"base_url": "https://api.shotstack.io", "version": "v1"},
+    }
+    for source, values in expected.items():
+        # what dlt injects when a run calls the source: its arguments resolved in its own sections
+        resolved = resolve_configuration(
+            source.ref.SPEC(),
+            sections=("sources", source.section, source.name),
+            explicit_value={"api_key": "not-used-no-request-is-made"},
+        )
+        assert {name: resolved[name] for name in values} == values, source.name
+        for name, value in values.items():
+            assert dlt.config[f"sources.{source.section}.{name}"] == value
+
+
 def test_pipeline_dataset_reads_the_warehouse(
     sandbox_environ: dict, world: World, warehouse: str, instance: dg.DagsterInstance
 ) -> None:
     """The README's `pipeline.dataset()` query works on the loaded file (sqlglot pinned for it)."""
-    import dlt
-
     materialize(warehouse, instance, selection=["shotstack/renders"])
     pipeline = dlt.pipeline(
         "shotstack_pipeline", destination=dlt.destinations.duckdb(warehouse), dataset_name="shotstack_data"
