@@ -1,13 +1,54 @@
 """The path a click in the UI takes: a real dagster-webserver, its GraphQL API, a launched run."""
 
+import time
+from collections.abc import Callable
 from pathlib import Path
 
+import duckdb
+
+from media_assets.resources import DUCKDB_WRITERS_POOL
 from media_assets.sandbox import Sandbox, World
 
 from .materialize import count
-from .webserver import bin_path, instance_home, serve_ui
+from .webserver import GraphQL, bin_path, instance_home, serve_ui
 
 ASSET_NODES = "{ assetNodes { assetKey { path } dependencyKeys { path } } }"
+STEP_STATS = """
+query Steps($id: ID!) {
+  runOrError(runId: $id) { ... on Run { stepStats { stepKey status startTime endTime } } }
+}"""
+RUN_EVENTS = """
+query Events($id: ID!) {
+  logsForRun(runId: $id) {
+    ... on EventConnection { events { ... on MessageEvent { eventType stepKey message } } }
+  }
+}"""
+POOL_BLOCKED = f"Step blocked by limit for pool {DUCKDB_WRITERS_POOL}"
+
+
+def wait_for_event(
+    graphql: GraphQL, run_id: str, wanted: Callable[[dict], bool], timeout: float = 120
+) -> dict:
+    """The first event of a run that `wanted` accepts, polling until it is logged."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        found = [e for e in graphql(RUN_EVENTS, id=run_id)["logsForRun"]["events"] if e and wanted(e)]
+        if found:
+            return found[0]
+        time.sleep(0.5)
+    raise TimeoutError(f"run {run_id} logged no such event in {timeout}s")
+
+
+def step_started(step: str) -> Callable[[dict], bool]:
+    """Accepts the event of `step` starting, which a step does only once it holds its pool slot."""
+    return lambda event: event.get("eventType") == "STEP_START" and event.get("stepKey") == step
+
+
+def step_times(graphql: GraphQL, run_id: str) -> dict[str, tuple[float, float]]:
+    """Each step of a finished run: when it started and ended (epoch seconds, from its events)."""
+    stats = graphql(STEP_STATS, id=run_id)["runOrError"]["stepStats"]
+    assert all(s["status"] == "SUCCESS" for s in stats), stats
+    return {s["stepKey"]: (s["startTime"], s["endTime"]) for s in stats}
 
 
 def test_webserver_lists_graph_and_runs_a_materialization(
@@ -40,18 +81,37 @@ def test_webserver_lists_graph_and_runs_a_materialization(
 def test_two_runs_at_once_share_the_duckdb_file(
     sandbox_environ: dict, fresh_sandbox: Sandbox, world: World, tmp_path: Path
 ) -> None:
-    """Two runs launched together both succeed: the one-slot duckdb_writers pool serializes them."""
+    """Two runs at once both succeed, one dlt step after the other: the duckdb_writers pool's one
+    slot serializes them.
+
+    Success alone would not show it, since a load also waits out the DuckDB file lock. So the test
+    holds that lock while the first step runs, and lets go only once the second run's step is either
+    blocked by the pool or (with no pool) started; the two steps' times then must not overlap.
+    """
     warehouse = tmp_path / "both.duckdb"
     env = {
         **sandbox_environ,
         "DAGSTER_HOME": str(instance_home(tmp_path / "home")),
         "MEDIA_ASSETS__DUCKDB_PATH": str(warehouse),
     }
-    fresh_sandbox.set_latency(0.05)  # long enough loads that the two would overlap
     with serve_ui([bin_path("dagster-webserver")], env, tmp_path / "webserver.log") as graphql:
-        picsart = graphql.launch([["picsart", "effects"], ["picsart", "genai_models"]])
-        shotstack = graphql.launch([["shotstack", "renders"], ["shotstack", "templates"]])
+        holder = duckdb.connect(str(warehouse))  # like a notebook writing to the file
+        try:
+            picsart = graphql.launch([["picsart", "effects"], ["picsart", "genai_models"]])
+            wait_for_event(graphql, picsart, step_started("picsart"))
+            shotstack = graphql.launch([["shotstack", "renders"], ["shotstack", "templates"]])
+            wait_for_event(
+                graphql,
+                shotstack,
+                lambda event: POOL_BLOCKED in event.get("message", "") or step_started("shotstack")(event),
+            )
+        finally:
+            holder.close()
         statuses = [graphql.wait_for_run(picsart), graphql.wait_for_run(shotstack)]
-    assert statuses == ["SUCCESS", "SUCCESS"], (tmp_path / "webserver.log").read_text()[-3000:]
+        assert statuses == ["SUCCESS", "SUCCESS"], (tmp_path / "webserver.log").read_text()[-3000:]
+        times = {**step_times(graphql, picsart), **step_times(graphql, shotstack)}
+    steps = {key: times[key] for key in ("picsart", "shotstack")}  # the dlt steps; checks run apart
+    first, second = sorted(steps.values())
+    assert first[1] <= second[0], f"the dlt steps overlap: {steps}"
     assert count(str(warehouse), "picsart_data.genai_models") == len(world.picsart.models)
     assert count(str(warehouse), "shotstack_data.renders") == len(world.render_ids("v1"))
