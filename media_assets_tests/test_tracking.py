@@ -318,3 +318,35 @@ def test_rate_limit_defers_the_rest_to_the_next_run_and_loses_nothing(
             assert materialize(warehouse, instance, selection=["shotstack/renders"]).success
             assert count(warehouse, "shotstack_data.renders") == loaded
     assert sorted(i for (i,) in rows(warehouse, "select id from shotstack_data.renders")) == sorted(ids)
+
+
+def test_serve_rate_limit_defers_hosted_files_to_the_next_run(
+    warehouse: str, instance: dg.DagsterInstance, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Files of more done renders than one Serve window allows arrive over runs, none twice, none lost."""
+    world = World.generate(seed=11, size=WorldSize(renders_v1=8, renders_stage=0, pending_share=0.0))
+    window = 3.0
+    sandbox = Sandbox(world, clock_speed=0.0, rate_window_seconds=window)
+    done = [r.id for r in world.renders if r.version == "v1" and r.final_status == "done"]
+    expected = sum(len(world.assets_for(i)) for i in done)
+    assert len(done) > 3, "the world has more done renders than the scaled Serve limit"
+    with sandbox.serve():
+        for name, value in sandbox_env(sandbox, world).items():
+            monkeypatch.setenv(name, value)
+        materialize(warehouse, instance, selection=["shotstack/renders"])
+        sandbox.limiter.scale = 0.005  # Serve v1's 600 calls become 3 per window
+        runs = 0
+        while runs < len(done):
+            if runs:
+                time.sleep(window + 0.2)
+            assert materialize(warehouse, instance, selection=["shotstack/assets_by_render"]).success
+            runs += 1
+            if count(warehouse, "shotstack_data.assets_by_render") == expected:
+                break
+        assert runs == -(-len(done) // 3), "each run fetched a full window's worth, then deferred the rest"
+        time.sleep(window + 0.2)
+        sandbox.reset_counts()
+        materialize(warehouse, instance, selection=["shotstack/assets_by_render"])
+        assert sandbox.counts["shotstack.assets_by_render"] == 0, "settled files are never fetched again"
+    ids = rows(warehouse, "select id from shotstack_data.assets_by_render")
+    assert len(ids) == len(set(ids)) == expected
