@@ -15,6 +15,7 @@ from .sandbox_fixtures import NOW, edit
 from .test_callbacks import receiver
 from .webserver import bin_path, instance_home, serve_ui
 
+FINISHED = ("SUCCESS", "FAILURE", "CANCELED")
 RUNS = "{ runsOrError { ... on Runs { results { jobName status tags { key value } } } } }"
 IDS = ("6b2c3d4e-5f6a-4b7c-9d8e-0f1a2b3c4d5e", "7c3d4e5f-6a7b-4c8d-8e9f-1a2b3c4d5e6f")
 
@@ -75,7 +76,12 @@ def test_daemon_tracks_renders_from_webhook_to_warehouse(tmp_path: Path) -> None
                     if len(renders) == 2 and usage == (2, expected_files):
                         break
                     time.sleep(2)
-                runs = graphql(RUNS)["runsOrError"]["results"]
+                # the rows can land before their run reports its end: wait until none is in flight
+                while time.monotonic() < deadline + 120:
+                    runs = graphql(RUNS)["runsOrError"]["results"]
+                    if all(run["status"] in FINISHED for run in runs):
+                        break
+                    time.sleep(1)
     assert renders == sorted((i, "done") for i in IDS), log.read_text()[-4000:]
     assert files == expected_files, log.read_text()[-4000:]
     assert usage == (2, expected_files), "the usage summary follows the renders and their files"
