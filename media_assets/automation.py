@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 import dagster as dg
 import dlt
 
+from .errors import key_help
 from .inbox import scan
 from .settings import automation_on, inbox_dir
 
@@ -126,11 +127,7 @@ def _keyed_schedule(
     def _schedule(context: dg.ScheduleEvaluationContext) -> dg.RunRequest | dg.SkipReason:
         missing = _missing_keys(sources)
         if missing:
-            return dg.SkipReason(
-                "No API key for " + ", ".join(missing) + ": set [sources.<source>] api_key in "
-                ".dlt/secrets.toml or SOURCES__<SOURCE>__API_KEY, e.g. "
-                f"SOURCES__{missing[0].upper()}__API_KEY."
-            )
+            return dg.SkipReason(" ".join(f"No API key for {s}. {key_help(s)}" for s in missing))
         return dg.RunRequest()
 
     return _schedule

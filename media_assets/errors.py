@@ -23,7 +23,8 @@ def causes(error: BaseException | None) -> Iterator[BaseException]:
         error = error.__cause__ or error.__context__
 
 
-def _key_help(source: str) -> str:
+def key_help(source: str) -> str:
+    """Where to set `source`'s API key: the secrets.toml section and the environment variable."""
     return KEY_HELP.format(source=source, env=source.upper())
 
 
@@ -39,7 +40,7 @@ def explain(error: BaseException, api: str, source: str) -> dg.Failure | None:
     for cause in causes(error):
         if isinstance(cause, ConfigFieldMissingException):
             return dg.Failure(
-                description=f"The {api} API key is not set. {_key_help(source)}",
+                description=f"The {api} API key is not set. {key_help(source)}",
                 allow_retries=False,
             )
         if isinstance(cause, HTTPError) and cause.response is not None:
@@ -58,7 +59,7 @@ def explain(error: BaseException, api: str, source: str) -> dg.Failure | None:
                     description=(
                         f"{api} refused the API key (HTTP {status} on {path}). "
                         f"Check the key, and that it is meant for this service{_environment_hint(source)}. "
-                        f"{_key_help(source)}"
+                        f"{key_help(source)}"
                     ),
                     allow_retries=False,
                 )
