@@ -1,7 +1,7 @@
 """The location's own settings: `[media_assets]` in .dlt/config.toml, or MEDIA_ASSETS__<NAME>.
 
 They live beside the sources' settings so that one file, and one environment-variable scheme,
-configures everything. Each is read when used, never at import, so tests and runs can change them.
+configures everything. Each is read when asked for, not when this module is imported.
 """
 
 from pathlib import Path
@@ -32,20 +32,19 @@ THRESHOLDS: dict[str, Any] = {
 }
 
 
+def _read(key: str, default: Any) -> Any:
+    value = dlt.config.get(f"{SECTION}.{key}", type(default))
+    return default if value is None or value == "" else value
+
+
 def setting(name: str) -> Any:
     """One `[media_assets]` value, or its default when unset."""
-    default = DEFAULTS[name]
-    value = dlt.config.get(f"{SECTION}.{name}", type(default))
-    return default if value is None or value == "" else value
+    return _read(name, DEFAULTS[name])
 
 
 def usage_thresholds() -> dict[str, Any]:
     """Each limit from [media_assets.usage_thresholds], or its default."""
-    found = {}
-    for name, default in THRESHOLDS.items():
-        value = dlt.config.get(f"{SECTION}.usage_thresholds.{name}", type(default))
-        found[name] = default if value is None else value
-    return found
+    return {name: _read(f"usage_thresholds.{name}", default) for name, default in THRESHOLDS.items()}
 
 
 def env_name(name: str) -> str:
