@@ -22,7 +22,7 @@ DEFERRED = "deferred"
 TOO_MANY_REQUESTS = 429
 
 
-def _rate_limited(response: Response, api: str, done: int, left: Sequence[str]) -> bool:
+def _rate_limited(response: Response, api: str, done: int, left: int) -> bool:
     """A 429 that outlasted dlt's retries ends this run's calls, keeping what it fetched so far."""
     if response.status_code != TOO_MANY_REQUESTS:
         return False
@@ -31,7 +31,7 @@ def _rate_limited(response: Response, api: str, done: int, left: Sequence[str]) 
         "for by the next run. Nothing fetched so far is lost.",
         api,
         done,
-        len(left),
+        left,
     )
     return True
 
@@ -67,10 +67,10 @@ def render_lookups(
         for index, render_id in enumerate(wanted):
             path = settings.RENDER_PATH.format(version=version, id=render_id)
             response = client.get(path, params=settings.RENDER_PARAMS)
-            if _rate_limited(response, "Edit", index, wanted[index:]):
-                for left in wanted[index:]:
-                    known.setdefault(left, DEFERRED)
+            if _rate_limited(response, "Edit", index, len(wanted) - index):
                 changes[DEFERRED] = wanted[index:]
+                for left in changes[DEFERRED]:
+                    known.setdefault(left, DEFERRED)
                 break
             if response.status_code == 404:
                 logger.warning(
@@ -97,7 +97,7 @@ def render_lookups(
                 yield row
             known[render_id] = status
             changes.get(status, []).append(render_id)
-        looked_up = [i for i in wanted if i not in changes[DEFERRED]]
+        looked_up = wanted[: len(wanted) - len(changes[DEFERRED])]
         dlt.current.source_state()["last_lookup"] = {"looked_up": looked_up, **changes}
 
     return renders()
@@ -135,7 +135,7 @@ def hosted_assets(client: RESTClient, version: str, parent: DltResource) -> DltR
         for index, render in enumerate(renders):
             path = settings.ASSETS_BY_RENDER_PATH.format(version=version, id=render["id"])
             response = client.get(path)
-            if _rate_limited(response, "Serve", index, [r["id"] for r in renders[index:]]):
+            if _rate_limited(response, "Serve", index, len(renders) - index):
                 return  # the rest are not settled, so the next refresh fetches them
             if response.status_code == 404:
                 continue  # done, but its files are not hosted yet
