@@ -73,10 +73,10 @@ def main() -> int:
     work = Path(tempfile.mkdtemp(prefix="media-assets-bench-"))
     isolate_dlt(work)
     import dagster as dg
+    from media_assets.resources import build_resources
 
     from media_assets import ingest
     from media_assets.cli import sandbox_env
-    from media_assets.resources import build_resources
     from media_assets.sandbox import Sandbox, World, WorldSize
 
     world = World.generate(seed=args.seed, size=WorldSize(renders_v1=args.renders, pending_share=0.0))

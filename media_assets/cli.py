@@ -2,54 +2,13 @@
 
 import argparse
 import io
-import json
-import shlex
 import sys
 from collections.abc import Sequence
-from datetime import UTC, datetime
 from pathlib import Path
 
-from .sandbox import DEFAULT_PICSART_KEY, DEFAULT_SHOTSTACK_KEY, Sandbox, World
-
-
-def live_world(seed: int) -> World:
-    """A seeded world dated now: the same content, but fresh to checks that compare with the wall clock."""
-    return World.generate(seed=seed, now=datetime.now(UTC))
-
-
-def sibling_command(name: str) -> str:
-    """A console script of this environment, by path, so a printed hint works without an activated venv."""
-    return shlex.quote(str(Path(sys.executable).parent / name))
-
-
-def demo_query(world: World) -> str:
-    """A search term the generated world has images for."""
-    return world.picsart.images[0]["tags"][0] if world.picsart.images else "nature"
-
-
-def hosted_asset_ids(sandbox: Sandbox, version: str) -> list[str]:
-    """Ids of files the sandbox hosts right now: those of renders already done."""
-    now = sandbox.clock.now()
-    return [
-        asset.id
-        for asset in sandbox.world.assets
-        if asset.version == version
-        and sandbox.world.render(asset.render_id, version).status_at(now) == "done"
-    ]
-
-
-def sandbox_env(sandbox: Sandbox, world: World, version: str = "v1") -> dict[str, str]:
-    """The environment that points both dlt sources at a running sandbox."""
-    return {
-        "SOURCES__PICSART_SOURCE__BASE_URL": sandbox.picsart_base_url,
-        "SOURCES__PICSART_SOURCE__API_KEY": sandbox.picsart_key,
-        "SOURCES__PICSART_SOURCE__IMAGE_SEARCH_QUERY": demo_query(world),
-        "SOURCES__SHOTSTACK_SOURCE__BASE_URL": sandbox.shotstack_base_url,
-        "SOURCES__SHOTSTACK_SOURCE__API_KEY": sandbox.shotstack_key_for(version),
-        "SOURCES__SHOTSTACK_SOURCE__VERSION": version,
-        "SOURCES__SHOTSTACK_SOURCE__RENDER_IDS": json.dumps(world.render_ids(version)),
-        "SOURCES__SHOTSTACK_SOURCE__ASSET_IDS": json.dumps(hosted_asset_ids(sandbox, version)[:3]),
-    }
+from .lib import project
+from .local.sandbox_env import live_world, sandbox_env, sibling_command
+from .sandbox import DEFAULT_PICSART_KEY, DEFAULT_SHOTSTACK_KEY, Sandbox
 
 
 def _serve(args: argparse.Namespace) -> int:
@@ -70,8 +29,8 @@ def _serve(args: argparse.Namespace) -> int:
 def _callbacks(args: argparse.Namespace) -> int:
     import uvicorn
 
-    from .callbacks import CALLBACK_PATH, build_callbacks_app
-    from .settings import callback_token, env_name, inbox_dir
+    from .lib.settings import callback_token, env_name, inbox_dir
+    from .local.receiver import CALLBACK_PATH, build_callbacks_app
 
     inbox = Path(args.inbox) if args.inbox else inbox_dir()
     token = callback_token()
@@ -83,7 +42,7 @@ def _callbacks(args: argparse.Namespace) -> int:
 
 
 def _demo(args: argparse.Namespace) -> int:
-    from .demo import run_demo
+    from .local.demo import run_demo
 
     return run_demo(seed=args.seed, version=args.version)
 
@@ -114,6 +73,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         command.add_argument("--version", choices=("v1", "stage"), default="v1")
 
     args = parser.parse_args(argv)
+    project.activate()
     if isinstance(sys.stdout, io.TextIOWrapper):
         # the servers print their URL and export lines, then run for hours: show them now, even in a log
         sys.stdout.reconfigure(line_buffering=True)

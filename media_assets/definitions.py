@@ -1,15 +1,14 @@
-"""The code location: assembly only, no network, no secrets."""
+"""The code location: the `defs/` folder, loaded when Dagster asks for it, never at import."""
+
+from pathlib import Path
 
 import dagster as dg
 
-from . import automation, ingest, usage
-from .resources import build_resources
+from .lib import project
 
-defs = dg.Definitions(
-    assets=[*ingest.assets, *usage.assets],
-    asset_checks=usage.checks,
-    jobs=automation.jobs,
-    schedules=automation.schedules,
-    sensors=automation.sensors,
-    resources=build_resources(),
-)
+
+@dg.definitions
+def defs() -> dg.Definitions:
+    """Every asset, check, sensor, schedule and resource under `defs/`, with this project's dlt settings."""
+    project.activate()
+    return dg.load_from_defs_folder(path_within_project=Path(__file__).parent)

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[1]
+from .helpers import ROOT, SEED
 
 # before dlt is imported: read the repo's config.toml but never a developer's secrets.toml,
 # and keep dlt's pipeline state out of the home directory
@@ -26,10 +26,8 @@ for name in list(os.environ):
 
 import dagster as dg  # noqa: E402
 
-from media_assets.cli import sandbox_env  # noqa: E402
+from media_assets.local.sandbox_env import sandbox_env  # noqa: E402
 from media_assets.sandbox import Sandbox, World, WorldSize  # noqa: E402
-
-SEED = 7
 
 
 @pytest.fixture(scope="session")

@@ -1,43 +1,21 @@
 """The webhook receiver turns Shotstack render callbacks into inbox files, and rejects bad bodies."""
 
-import threading
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import timedelta
 from pathlib import Path
 
 import pytest
 import requests
-import uvicorn
 
-from media_assets.callbacks import CALLBACK_PATH, MAX_BODY_BYTES, build_callbacks_app
-from media_assets.inbox import scan
+from media_assets.lib.inbox import scan
+from media_assets.local.receiver import MAX_BODY_BYTES
 from media_assets.sandbox import Render, Sandbox, World
 
-from .sandbox_fixtures import NOW, edit
-from .webserver import free_port
+from .helpers.sandbox_world import NOW, edit
+from .helpers.webserver import receiver
 
 RENDER_ID = "5a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d"
 TOKEN = "shared-callback-token"
-
-
-@contextmanager
-def receiver(inbox: Path, token: str | None = None) -> Iterator[str]:
-    """The receiver on a free loopback port, in a thread; yields its callback URL."""
-    port = free_port()
-    server = uvicorn.Server(
-        uvicorn.Config(build_callbacks_app(inbox, token), host="127.0.0.1", port=port, log_level="warning")
-    )
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    while not server.started:
-        time.sleep(0.01)
-    try:
-        yield f"http://127.0.0.1:{port}{CALLBACK_PATH}"
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)
 
 
 def callback(render_id: str = RENDER_ID, **fields: object) -> dict:

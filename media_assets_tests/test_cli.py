@@ -18,13 +18,13 @@ import duckdb
 import pytest
 import requests
 
-from media_assets.callbacks import CALLBACK_PATH
-from media_assets.cli import demo_query
+from media_assets.local.receiver import CALLBACK_PATH
+from media_assets.local.sandbox_env import demo_query
 from media_assets.sandbox import DEFAULT_PICSART_KEY, World
 from media_assets.sources.picsart.settings import API_KEY_HEADER, BALANCE_PATH
 
-from .conftest import ROOT, SEED
-from .webserver import bin_path, free_port
+from .helpers import ROOT, SEED
+from .helpers.webserver import bin_path, free_port
 
 COMMAND = bin_path("media-assets")
 START_TIMEOUT = 60.0
@@ -208,7 +208,7 @@ def test_demo_follows_duckdb_path_in_config_toml(tmp_path: Path) -> None:
     done = run_demo(cwd)
     assert done.returncode == 0, done.stdout + done.stderr
     assert (cwd / "lake" / "from_config.duckdb").is_file()
-    assert "Loaded into lake/from_config.duckdb:" in done.stdout
+    assert f"Loaded into {cwd / 'lake' / 'from_config.duckdb'}:" in done.stdout
 
 
 def test_demo_asset_checks_all_pass(demo: DemoRun) -> None:

@@ -7,13 +7,12 @@ from pathlib import Path
 
 import duckdb
 
-from media_assets.cli import sandbox_env
+from media_assets.local.sandbox_env import sandbox_env
 from media_assets.sandbox import Render, Sandbox, World
 from media_assets.sandbox.world import make_assets
 
-from .sandbox_fixtures import NOW, edit
-from .test_callbacks import receiver
-from .webserver import bin_path, instance_home, serve_ui
+from .helpers.sandbox_world import NOW, edit
+from .helpers.webserver import bin_path, instance_home, receiver, serve_ui
 
 FINISHED = ("SUCCESS", "FAILURE", "CANCELED")
 RUNS = "{ runsOrError { ... on Runs { results { jobName status tags { key value } } } } }"

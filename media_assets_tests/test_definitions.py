@@ -6,9 +6,8 @@ import sys
 
 import dagster as dg
 
-from media_assets.definitions import defs
-
-from .conftest import ROOT
+from .helpers import ROOT
+from .helpers.location import location
 
 PICSART = [
     "ai_effects",
@@ -24,7 +23,7 @@ SHOTSTACK = ["assets", "assets_by_render", "ingest_sources", "renders", "templat
 
 def test_asset_keys_groups_and_kinds() -> None:
     """Every API resource is one asset `<api>/<resource>` in group `<api>`, kinds dlt and duckdb."""
-    graph = defs.resolve_asset_graph()
+    graph = location().resolve_asset_graph()
     dlt_keys = {k for k in graph.get_all_asset_keys() if k.path[0] in ("picsart", "shotstack")}
     assert dlt_keys == {dg.AssetKey(["picsart", n]) for n in PICSART} | {
         dg.AssetKey(["shotstack", n]) for n in SHOTSTACK
@@ -39,7 +38,7 @@ def test_asset_keys_groups_and_kinds() -> None:
 
 def test_renders_to_assets_by_render_is_the_only_dlt_edge() -> None:
     """`assets_by_render` depends on `renders`; no other dlt asset has an upstream."""
-    graph = defs.resolve_asset_graph()
+    graph = location().resolve_asset_graph()
     edges = {
         (parent.to_user_string(), key.to_user_string())
         for key in graph.get_all_asset_keys()
@@ -56,7 +55,7 @@ def refuse(*args, **kwargs):
 socket.socket.connect = refuse
 socket.create_connection = refuse
 from media_assets.definitions import defs
-print(len(defs.resolve_asset_graph().get_all_asset_keys()))
+print(len(defs().resolve_asset_graph().get_all_asset_keys()))
 """
 
 
@@ -93,12 +92,12 @@ def test_dg_lists_the_definitions() -> None:
 
 def test_tracking_and_usage_automation_start_running() -> None:
     """The render sensors and the usage automation sensor run by default in `dagster dev`."""
-    running = {s.name for s in defs.sensors if s.default_status == dg.DefaultSensorStatus.RUNNING}
+    running = {s.name for s in location().sensors if s.default_status == dg.DefaultSensorStatus.RUNNING}
     assert running == {"render_inbox_sensor", "finished_renders_sensor", "usage_automation_sensor"}
 
 
 def _keys(job_name: str) -> set[str]:
-    job = defs.resolve_job_def(job_name)
+    job = location().resolve_job_def(job_name)
     return {key.to_user_string() for key in job.asset_layer.selected_asset_keys}
 
 
@@ -122,7 +121,8 @@ def test_jobs_select_what_their_automation_promises() -> None:
 
 AUTOMATION_STATUSES = """
 from media_assets.definitions import defs
-for item in [*defs.sensors, *defs.schedules]:
+loaded = defs()
+for item in [*loaded.sensors, *loaded.schedules]:
     print(item.name, item.default_status.value)
 """
 

@@ -8,8 +8,7 @@ import pytest
 from media_assets.sandbox import Fault, Sandbox, World
 from media_assets.sources.picsart import settings as picsart_settings
 
-from .materialize import count, materialize, table_exists
-from .test_ingest import expected_counts
+from .helpers.materialize import count, expected_counts, materialize, table_exists
 
 WRONG_KEY = "not-the-right-key-0123456789"
 

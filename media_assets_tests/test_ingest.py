@@ -15,31 +15,14 @@ from dlt.common.configuration import resolve_configuration
 from dlt.common.configuration.container import Container
 from dlt.common.configuration.specs.pluggable_run_context import PluggableRunContext
 
-from media_assets.cli import demo_query, sandbox_env
+from media_assets.local.sandbox_env import demo_query, sandbox_env
 from media_assets.sandbox import Sandbox, World, WorldSize
 from media_assets.sources.picsart import picsart_source
 from media_assets.sources.shotstack import shotstack_source
 
-from .conftest import ROOT, SEED
-from .materialize import count, materialize, rows
-from .webserver import bin_path
-
-
-def expected_counts(world: World, version: str = "v1") -> dict[str, int]:
-    """Rows each table must hold after one load, computed from the world, not the warehouse."""
-    return {
-        "picsart_data.balance": 1,
-        "picsart_data.effects": len(world.picsart.effects),
-        "picsart_data.ai_effects": len(world.picsart.ai_effects),
-        "picsart_data.image_search": len(world.picsart.search(demo_query(world))),
-        "picsart_data.image_trending": len(world.picsart.trending),
-        "picsart_data.video_tools_info": 1,
-        "picsart_data.genai_models": len(world.picsart.models),
-        "shotstack_data.renders": len(world.render_ids(version)),
-        "shotstack_data.assets": 3,
-        "shotstack_data.templates": len(world.templates[version]),
-        "shotstack_data.ingest_sources": len(world.sources[version]),
-    }
+from .helpers import ROOT, SEED
+from .helpers.materialize import count, expected_counts, materialize, rows
+from .helpers.webserver import bin_path
 
 
 def test_every_resource_loads_exact_rows(

@@ -9,7 +9,7 @@ import pytest
 import requests
 
 from media_assets.sandbox import Fault, Sandbox, World, WorldSize
-from media_assets_tests.sandbox_fixtures import PICSART_HEADERS, SHOTSTACK_HEADERS, serving
+from media_assets_tests.helpers.sandbox_world import PICSART_HEADERS, SHOTSTACK_HEADERS, serving
 
 
 @pytest.fixture

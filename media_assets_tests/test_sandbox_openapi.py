@@ -15,7 +15,7 @@ from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT4
 
 from media_assets.sandbox import Sandbox, World
-from media_assets_tests.sandbox_fixtures import SHOTSTACK_HEADERS, edit, serving
+from media_assets_tests.helpers.sandbox_world import SHOTSTACK_HEADERS, edit, serving
 
 SPEC = Path(__file__).resolve().parents[2] / "shared" / "apis" / "shotstack" / "openapi.json"
 URI = "urn:shotstack-openapi"

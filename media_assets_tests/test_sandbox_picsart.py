@@ -9,7 +9,7 @@ import pytest
 import requests
 
 from media_assets.sandbox import Fault, Sandbox
-from media_assets_tests.sandbox_fixtures import PICSART_HEADERS, serving
+from media_assets_tests.helpers.sandbox_world import PICSART_HEADERS, serving
 
 RATE_HEADERS = (
     "X-Picsart-Ratelimit-Limit",

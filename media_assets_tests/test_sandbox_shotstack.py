@@ -13,7 +13,7 @@ import pytest
 import requests
 
 from media_assets.sandbox import Fault, Sandbox
-from media_assets_tests.sandbox_fixtures import (
+from media_assets_tests.helpers.sandbox_world import (
     DONE_ID,
     FAILED_ID,
     PENDING_ID,

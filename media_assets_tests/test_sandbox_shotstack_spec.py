@@ -11,7 +11,7 @@ import pytest
 import requests
 
 from media_assets.sandbox import Sandbox, World, WorldSize
-from media_assets_tests.sandbox_fixtures import DONE_ID, SHOTSTACK_HEADERS, serving
+from media_assets_tests.helpers.sandbox_world import DONE_ID, SHOTSTACK_HEADERS, serving
 
 
 @pytest.fixture

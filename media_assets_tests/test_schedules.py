@@ -3,9 +3,9 @@
 import dagster as dg
 import pytest
 
-from media_assets.automation import schedules
+from .helpers.location import schedules
 
-BY_NAME = {s.name: s for s in schedules}
+BY_NAME = {s.name: s for s in schedules()}
 SOURCES = {
     "refresh_renders_schedule": ["shotstack_source"],
     "refresh_balance_schedule": ["picsart_source"],

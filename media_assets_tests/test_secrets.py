@@ -8,7 +8,7 @@ import duckdb
 
 from media_assets.sandbox import Sandbox
 
-from .materialize import materialize
+from .helpers.materialize import materialize
 
 
 def warehouse_text(warehouse: str) -> str:

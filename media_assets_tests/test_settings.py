@@ -5,18 +5,18 @@ from pathlib import Path
 
 import pytest
 
-from media_assets import settings
-from media_assets.resources import build_resources
+from media_assets.defs.resources import build_resources
+from media_assets.lib import settings
 
-from .conftest import ROOT
+from .helpers import ROOT
 
 
 def test_config_toml_states_every_default() -> None:
     """`.dlt/config.toml` shows each setting at its default, so reading it tells the whole story."""
     committed = tomllib.loads((ROOT / ".dlt" / "config.toml").read_text())["media_assets"]
-    assert committed.pop("usage_thresholds") == settings.THRESHOLDS
+    assert committed.pop("usage_thresholds") == settings.UsageThresholds().model_dump()
     assert committed == settings.DEFAULTS
-    assert build_resources()["usage_thresholds"].model_dump() == settings.THRESHOLDS
+    assert build_resources()["usage_thresholds"] == settings.UsageThresholds()
 
 
 def test_environment_overrides_each_setting(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -36,7 +36,7 @@ def test_environment_overrides_a_usage_threshold(monkeypatch: pytest.MonkeyPatch
     monkeypatch.setenv("MEDIA_ASSETS__USAGE_THRESHOLDS__CREDITS_WARN_BELOW", "5000")
     thresholds = build_resources()["usage_thresholds"]
     assert thresholds.credits_warn_below == 5000
-    assert thresholds.credits_error_below == settings.THRESHOLDS["credits_error_below"]
+    assert thresholds.credits_error_below == settings.UsageThresholds().credits_error_below
 
 
 def test_unset_token_means_no_token() -> None:

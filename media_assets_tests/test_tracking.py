@@ -9,13 +9,13 @@ from pathlib import Path
 import dagster as dg
 import pytest
 
-from media_assets.automation import finished_renders_sensor, render_inbox_sensor
-from media_assets.cli import sandbox_env
-from media_assets.inbox import drop_ids
+from media_assets.lib.inbox import drop_ids
+from media_assets.local.sandbox_env import sandbox_env
 from media_assets.sandbox import Fault, Sandbox, World, WorldSize
 
-from .materialize import count, materialize, rows
-from .sandbox_fixtures import DONE_ID, POSTER_ID, VIDEO_ID, hand_world
+from .helpers.location import sensor
+from .helpers.materialize import count, materialize, rows
+from .helpers.sandbox_world import DONE_ID, POSTER_ID, VIDEO_ID, hand_world
 
 UNKNOWN_ID = "99999999-9999-4999-8999-999999999999"
 
@@ -46,11 +46,11 @@ def test_inbox_sensor_requests_new_ids_once(tmp_path: Path, monkeypatch: pytest.
     ids = ["0b5c3f4e-1d2a-4c3b-9e8f-7a6b5c4d3e2f", "1c6d4a5f-2e3b-4d4c-8f9a-8b7c6d5e4f3a"]
     drop_ids(tmp_path, ids)
     with dg.instance_for_test() as instance:
-        first = render_inbox_sensor.evaluate_tick(dg.build_sensor_context(instance=instance))
+        first = sensor("render_inbox_sensor").evaluate_tick(dg.build_sensor_context(instance=instance))
         assert len(first.run_requests) == 1
         assert first.run_requests[0].run_config["ops"]["shotstack"]["config"]["render_ids"] == ids
         drop_ids(tmp_path, ids[:1])  # the same id again, in a new file
-        again = render_inbox_sensor.evaluate_tick(
+        again = sensor("render_inbox_sensor").evaluate_tick(
             dg.build_sensor_context(instance=instance, cursor=first.cursor)
         )
         assert again.run_requests == []
@@ -64,10 +64,10 @@ def test_half_written_file_waits_and_is_not_lost(tmp_path: Path, monkeypatch: py
     partial = tmp_path / "batch.txt"
     partial.write_text(f"{first_id}\n{second_id[:10]}")
     with dg.instance_for_test() as instance:
-        tick = render_inbox_sensor.evaluate_tick(dg.build_sensor_context(instance=instance))
+        tick = sensor("render_inbox_sensor").evaluate_tick(dg.build_sensor_context(instance=instance))
         assert tick.run_requests[0].run_config["ops"]["shotstack"]["config"]["render_ids"] == [first_id]
         partial.write_text(f"{first_id}\n{second_id}\n")
-        later = render_inbox_sensor.evaluate_tick(
+        later = sensor("render_inbox_sensor").evaluate_tick(
             dg.build_sensor_context(instance=instance, cursor=tick.cursor)
         )
         assert later.run_requests[0].run_config["ops"]["shotstack"]["config"]["render_ids"] == [second_id]
@@ -96,17 +96,17 @@ def test_unreadable_inbox_file_warns_then_is_read_once_rewritten(
         context = dg.build_sensor_context(instance=instance)
         recorded = Recorded()
         context.log.addHandler(recorded)
-        bad = render_inbox_sensor.evaluate_tick(context)
+        bad = sensor("render_inbox_sensor").evaluate_tick(context)
         assert bad.run_requests == []
         warnings = [r.getMessage() for r in recorded.records if r.levelno == logging.WARNING]
         assert any("batch.txt" in m and "UnicodeDecodeError" in m for m in warnings), warnings
 
         batch.write_text("".join(f"{i}\n" for i in ids), encoding="utf-8")
-        fixed = render_inbox_sensor.evaluate_tick(
+        fixed = sensor("render_inbox_sensor").evaluate_tick(
             dg.build_sensor_context(instance=instance, cursor=bad.cursor)
         )
         assert [r.run_config["ops"]["shotstack"]["config"]["render_ids"] for r in fixed.run_requests] == [ids]
-        again = render_inbox_sensor.evaluate_tick(
+        again = sensor("render_inbox_sensor").evaluate_tick(
             dg.build_sensor_context(instance=instance, cursor=fixed.cursor)
         )
         assert again.run_requests == []
@@ -115,30 +115,32 @@ def test_unreadable_inbox_file_warns_then_is_read_once_rewritten(
 def test_finished_render_sensor_requests_only_newly_done(
     frozen: Sandbox, warehouse: str, instance: dg.DagsterInstance
 ) -> None:
-    """Each render triggers its files' fetch once: the first run's done ones, then only the late finishers."""
+    """A renders materialization that saw renders reach done starts one fetch; one that saw none, none."""
     pending = unfinished(frozen)
     assert pending, "the world has renders still in progress"
     materialize(warehouse, instance, selection=["shotstack/renders"])
     done_now = [r for (r,) in rows(warehouse, "select id from shotstack_data.renders where status = 'done'")]
-    tick = finished_renders_sensor.evaluate_tick(dg.build_sensor_context(instance=instance))
-    assert len(tick.run_requests) == 1
-    requested = tick.run_requests[0].run_config["ops"]["shotstack"]["config"]["asset_render_ids"]
-    assert sorted(requested) == sorted(done_now)
+    assert latest_renders_metadata(instance)["renders_done"].value == sorted(done_now)
+    tick = sensor("finished_renders_sensor").evaluate_tick(dg.build_sensor_context(instance=instance))
+    assert [r.run_config for r in tick.run_requests] == [{}]
 
     frozen.clock.advance(3600)
     materialize(warehouse, instance, selection=["shotstack/renders"])
-    later = finished_renders_sensor.evaluate_tick(
+    later = sensor("finished_renders_sensor").evaluate_tick(
         dg.build_sensor_context(instance=instance, cursor=tick.cursor)
     )
-    late_done = [i for i in pending if frozen.world.render(i, "v1").final_status == "done"]
-    assert [r.run_config["ops"]["shotstack"]["config"]["asset_render_ids"] for r in later.run_requests] == (
-        [late_done] if late_done else []
-    )
-    meta = instance.get_latest_materialization_event(
-        dg.AssetKey(["shotstack", "renders"])
-    ).asset_materialization
-    late_failed = [i for i in pending if frozen.world.render(i, "v1").final_status == "failed"]
-    assert sorted(meta.metadata["renders_failed"].value) == sorted(late_failed)
+    late_done = sorted(i for i in pending if frozen.world.render(i, "v1").final_status == "done")
+    late_failed = sorted(i for i in pending if frozen.world.render(i, "v1").final_status == "failed")
+    assert len(later.run_requests) == (1 if late_done else 0)
+    meta = latest_renders_metadata(instance)
+    assert meta["renders_done"].value == late_done
+    assert meta["renders_failed"].value == late_failed
+    assert meta["renders_looked_up"].value == len(pending)
+
+
+def latest_renders_metadata(instance: dg.DagsterInstance) -> dict:
+    event = instance.get_latest_materialization_event(dg.AssetKey(["shotstack", "renders"]))
+    return event.asset_materialization.metadata
 
 
 def test_refresh_asks_only_for_unfinished_renders(
@@ -242,7 +244,7 @@ def test_inbox_id_of_a_failed_run_is_looked_up_by_the_next_refresh(
     monkeypatch.setenv("SOURCES__SHOTSTACK_SOURCE__RENDER_IDS", "[]")
     ids = sorted(frozen.world.render_ids("v1")[:2])
     drop_ids(inbox, ids)
-    tick = render_inbox_sensor.evaluate_tick(dg.build_sensor_context(instance=instance))
+    tick = sensor("render_inbox_sensor").evaluate_tick(dg.build_sensor_context(instance=instance))
     frozen.set_fault("shotstack.render_get", Fault(503))
     failed = materialize(
         warehouse,
@@ -253,9 +255,9 @@ def test_inbox_id_of_a_failed_run_is_looked_up_by_the_next_refresh(
     )
     assert not failed.success
     assert (
-        render_inbox_sensor.evaluate_tick(
-            dg.build_sensor_context(instance=instance, cursor=tick.cursor)
-        ).run_requests
+        sensor("render_inbox_sensor")
+        .evaluate_tick(dg.build_sensor_context(instance=instance, cursor=tick.cursor))
+        .run_requests
         == []
     )
 

@@ -10,14 +10,15 @@ import dagster as dg
 import duckdb
 import pytest
 
-from media_assets import ingest, usage
-from media_assets.resources import DUCKDB_WRITERS_POOL, build_resources
+from media_assets.defs.resources import build_resources
+from media_assets.defs.usage.tables import markdown
+from media_assets.lib.warehouse import WRITERS_POOL
 from media_assets.sandbox import Sandbox
-from media_assets.usage.tables import markdown
 
-from .materialize import rows
-from .usage_plan import BALANCE_PLAN, RENDER_PLAN, T0, credit_days, render_days, render_summary
-from .usage_world import load_renders, point_at, render, run, world
+from .helpers.location import assets, dlt_assets
+from .helpers.materialize import rows
+from .helpers.usage_plan import BALANCE_PLAN, RENDER_PLAN, T0, credit_days, render_days, render_summary
+from .helpers.usage_world import load_renders, point_at, render, run, world
 
 README = Path(__file__).resolve().parents[1] / "README.md"
 SUMMARIES = ["usage/credit_balance_daily", "usage/render_usage_daily", "usage/render_usage_summary"]
@@ -39,7 +40,7 @@ def loaded(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Loaded]:
     sb = Sandbox(world(T0, [credits for _, credits in BALANCE_PLAN], renders, files))
     warehouse = str(tmp_path_factory.mktemp("usage") / "media_assets.duckdb")
     with sb.serve(), dg.instance_for_test() as instance, pytest.MonkeyPatch.context() as mp:
-        graph = dg.Definitions(assets=ingest.assets + usage.assets, resources=build_resources(warehouse))
+        graph = dg.Definitions(assets=dlt_assets() + assets("usage"), resources=build_resources(warehouse))
         # a first tick before any load, as the running automation sensor would have made
         automation = dg.evaluate_automation_conditions(defs=graph, instance=instance)
         point_at(sb, mp)
@@ -117,13 +118,13 @@ def test_rerun_rebuilds_without_double_counting(loaded: Loaded, instance: dg.Dag
 
 def test_summaries_depend_on_what_they_read() -> None:
     """Group `usage`, lineage to the raw tables, eager automation and the DuckDB writers' pool."""
-    specs = {spec.key.to_user_string(): spec for assets in usage.assets for spec in assets.specs}
+    specs = {spec.key.to_user_string(): spec for found in assets("usage") for spec in found.specs}
     deps = {key: sorted(dep.asset_key.to_user_string() for dep in spec.deps) for key, spec in specs.items()}
     renders = ["shotstack/assets_by_render", "shotstack/renders"]
     assert deps == {SUMMARIES[0]: ["picsart/balance"], SUMMARIES[1]: renders, SUMMARIES[2]: renders}
     assert {spec.group_name for spec in specs.values()} == {"usage"}
     assert all(spec.automation_condition == dg.AutomationCondition.eager() for spec in specs.values())
-    assert {assets.op.pool for assets in usage.assets} == {DUCKDB_WRITERS_POOL}
+    assert {found.op.pool for found in assets("usage")} == {WRITERS_POOL}
 
 
 def readme_section() -> str:

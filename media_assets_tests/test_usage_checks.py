@@ -6,15 +6,11 @@ import dagster as dg
 import duckdb
 import pytest
 
-from media_assets.resources import build_resources
+from media_assets.defs.resources import build_resources
 from media_assets.sandbox import Sandbox
-from media_assets.usage.checks import (
-    hosted_assets_have_render,
-    render_failure_rate_below_limit,
-    render_ids_unique,
-)
 
-from .usage_world import (
+from .helpers import location
+from .helpers.usage_world import (
     EVERYTHING,
     LIMITS,
     RENDER_LOADS,
@@ -108,7 +104,7 @@ def test_render_failure_rate_warns_when_half_of_the_last_day_failed(
     sb = Sandbox(world(now, renders=renders))
     with sb.serve():
         load_renders(sb, monkeypatch, warehouse, instance)
-        only_rate = dg.AssetSelection.checks(render_failure_rate_below_limit)
+        only_rate = dg.AssetSelection.checks(location.check("render_failure_rate_below_limit"))
         result = run(warehouse, instance, only_rate, LIMITS)
     rate = check(result, "render_failure_rate_below_limit")
     assert (rate.passed, rate.severity) == (False, WARN)
@@ -140,7 +136,9 @@ def test_render_integrity_checks_fail_on_a_damaged_warehouse(
         run(warehouse, instance, RENDER_LOADS, LIMITS)
     with duckdb.connect(warehouse) as con:
         con.execute(sql, {"id": renders[0].id})
-    checks = dg.AssetSelection.checks(render_ids_unique, hosted_assets_have_render)
+    checks = dg.AssetSelection.checks(
+        location.check("render_ids_unique"), location.check("hosted_assets_have_render")
+    )
     failed = check(run(warehouse, instance, checks, LIMITS), name)
     assert (failed.passed, failed.severity) == (False, ERROR)
     assert value(failed, judged) == 1

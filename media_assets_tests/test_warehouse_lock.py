@@ -9,11 +9,12 @@ from contextlib import contextmanager
 import dagster as dg
 import pytest
 
-from media_assets import ingest
-from media_assets.resources import Warehouse
+from media_assets.lib import loading
+from media_assets.lib.naming import PICSART
+from media_assets.lib.warehouse import Warehouse
 from media_assets.sources.picsart import picsart_source
 
-from .materialize import count, materialize
+from .helpers.materialize import count, materialize
 
 HOLD = """
 import sys, time, duckdb
@@ -75,7 +76,7 @@ def test_data_a_stopped_load_left_is_loaded_by_the_next_run(
     loaded_once: str, instance: dg.DagsterInstance
 ) -> None:
     """A package dlt extracted but could not load (say, the lock outlasted the wait) is not dropped."""
-    pipeline = ingest._pipeline(ingest.PICSART_PIPELINE, ingest.PICSART_DATASET, loaded_once)
+    pipeline = loading.pipeline(PICSART, loaded_once)
     pipeline.extract(picsart_source().with_resources("balance"))
     assert pipeline.has_pending_data
     materialize(loaded_once, instance, ["picsart/effects"])

@@ -6,11 +6,11 @@ from pathlib import Path
 
 import duckdb
 
-from media_assets.resources import DUCKDB_WRITERS_POOL
+from media_assets.lib.warehouse import WRITERS_POOL
 from media_assets.sandbox import Sandbox, World
 
-from .materialize import count
-from .webserver import GraphQL, bin_path, instance_home, serve_ui
+from .helpers.materialize import count
+from .helpers.webserver import GraphQL, bin_path, instance_home, serve_ui
 
 ASSET_NODES = "{ assetNodes { assetKey { path } dependencyKeys { path } } }"
 STEP_STATS = """
@@ -23,7 +23,7 @@ query Events($id: ID!) {
     ... on EventConnection { events { ... on MessageEvent { eventType stepKey message } } }
   }
 }"""
-POOL_BLOCKED = f"Step blocked by limit for pool {DUCKDB_WRITERS_POOL}"
+POOL_BLOCKED = f"Step blocked by limit for pool {WRITERS_POOL}"
 
 
 def wait_for_event(

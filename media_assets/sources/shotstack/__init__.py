@@ -13,14 +13,10 @@ from dlt.sources.rest_api import rest_api_resources
 from requests import Response
 
 from . import settings
+from .helpers import unwrap_attributes
 from .renders import done_renders, hosted_assets, render_lookups
 
 logger = logging.getLogger(__name__)
-
-
-def unwrap_attributes(item: dict[str, Any]) -> dict[str, Any]:
-    """Flatten a JSON:API record to its attributes, where Serve and Ingest keep the id."""
-    return item.get("attributes", item)
 
 
 def _warn_unknown_asset(response: Response, *args: Any, **kwargs: Any) -> None:
@@ -66,7 +62,6 @@ def shotstack_source(
     render_ids: Sequence[str] = (),
     inbox_render_ids: Sequence[str] = (),
     asset_ids: Sequence[str] = (),
-    asset_render_ids: Sequence[str] | None = None,
     refresh_pending: bool = True,
 ) -> list[DltResource]:
     """Shotstack renders and hosting, for one API version.
@@ -79,12 +74,11 @@ def shotstack_source(
             already done, failed or unknown (404) are never looked up again.
         inbox_render_ids: renders dropped in the render inbox, under the same rule.
         asset_ids: hosted assets to look up by id.
-        asset_render_ids: done renders whose hosted files to fetch; by default every done
-            render whose files are not all ready, failed or deleted yet.
         refresh_pending: also look up every tracked render that is not finished yet.
 
     Returns:
-        renders, assets_by_render, assets, templates and ingest_sources.
+        renders, assets_by_render (the hosted files of every done render whose files are not
+        all ready, failed or deleted yet), assets, templates and ingest_sources.
     """
     if version not in settings.VERSIONS:
         raise ValueError(
@@ -95,7 +89,7 @@ def shotstack_source(
     client = RESTClient(base_url=base_url, headers=headers, auth=auth)
 
     renders = render_lookups(client, version, [*render_ids, *inbox_render_ids], refresh_pending)
-    assets_by_render = hosted_assets(client, version, done_renders(version, asset_render_ids))
+    assets_by_render = hosted_assets(client, version, done_renders(version))
     lookups = rest_api_resources(
         {
             "client": {"base_url": base_url, "auth": auth, "headers": headers},

@@ -11,14 +11,13 @@ from dlt.sources.helpers.rest_client import RESTClient
 from requests import Response
 
 from . import settings
+from .helpers import unwrap_attributes
+from .settings import DEFERRED, NOT_FOUND
 
 logger = logging.getLogger(__name__)
 
-NOT_FOUND = "not_found"
 # a render in one of these states is never looked up again
 SETTLED = (*settings.TERMINAL_RENDER_STATUSES, NOT_FOUND)
-# remembered for a render the rate limit kept this run from looking up: the next refresh asks
-DEFERRED = "deferred"
 TOO_MANY_REQUESTS = 429
 
 
@@ -46,6 +45,12 @@ def tracked_renders(version: str) -> dict[str, str]:
     return _per_version("renders_by_version", version, {})
 
 
+def deferred_renders(source_state: dict[str, Any]) -> list[str]:
+    """Renders the rate limit left for the next run, read from a pipeline's saved source state."""
+    by_version = source_state.get("renders_by_version", {}).values()
+    return [render_id for known in by_version for render_id, status in known.items() if status == DEFERRED]
+
+
 def settled_files(version: str) -> list[str]:
     """Done renders on `version` whose hosted files all reached a final status."""
     return _per_version("assets_settled_by_version", version, [])
@@ -63,13 +68,11 @@ def render_lookups(
         known = tracked_renders(version)
         pending = [i for i, status in known.items() if status not in SETTLED] if refresh_pending else []
         wanted = [i for i in dict.fromkeys([*render_ids, *pending]) if known.get(i) not in SETTLED]
-        changes: dict[str, list[str]] = {"done": [], "failed": [], NOT_FOUND: [], DEFERRED: []}
         for index, render_id in enumerate(wanted):
             path = settings.RENDER_PATH.format(version=version, id=render_id)
             response = client.get(path, params=settings.RENDER_PARAMS)
             if _rate_limited(response, "Edit", index, len(wanted) - index):
-                changes[DEFERRED] = wanted[index:]
-                for left in changes[DEFERRED]:
+                for left in wanted[index:]:
                     known.setdefault(left, DEFERRED)
                 break
             if response.status_code == 404:
@@ -96,26 +99,18 @@ def render_lookups(
                 status = row["status"]
                 yield row
             known[render_id] = status
-            changes.get(status, []).append(render_id)
-        looked_up = wanted[: len(wanted) - len(changes[DEFERRED])]
-        dlt.current.source_state()["last_lookup"] = {"looked_up": looked_up, **changes}
 
     return renders()
 
 
-def done_renders(version: str, asset_render_ids: Sequence[str] | None) -> DltResource:
-    """Done renders whose hosted files are not all settled: the given ones, or every tracked one."""
+def done_renders(version: str) -> DltResource:
+    """Done renders whose hosted files are not all settled."""
 
     @dlt.resource(name="done_renders", selected=False)
     def pending_assets() -> Iterator[list[dict[str, str]]]:
         known = tracked_renders(version)
         settled = set(settled_files(version))
-        candidates = asset_render_ids if asset_render_ids is not None else known
-        yield [
-            {"id": i}
-            for i in dict.fromkeys(candidates)
-            if i not in settled and known.get(i, "done") == "done"
-        ]
+        yield [{"id": i} for i, status in known.items() if status == "done" and i not in settled]
 
     return pending_assets()
 
@@ -141,7 +136,7 @@ def hosted_assets(client: RESTClient, version: str, parent: DltResource) -> DltR
                 continue  # done, but its files are not hosted yet
             response.raise_for_status()
             files = [
-                {**item.get("attributes", item), "renderId": render["id"]}
+                {**unwrap_attributes(item), "renderId": render["id"]}
                 for item in response.json()[settings.ASSETS_BY_RENDER_SELECTOR]
             ]
             if files and all(f.get("status") in settings.TERMINAL_ASSET_STATUSES for f in files):

@@ -9,6 +9,12 @@ API_KEY_HEADER = "x-api-key"
 
 # statuses after which a render or hosted asset never changes again
 TERMINAL_RENDER_STATUSES = ("done", "failed")
+# what the source records for a render Shotstack does not know (404): never asked for again
+NOT_FOUND = "not_found"
+# what it records for a render the rate limit kept this run from looking up: the next refresh asks
+DEFERRED = "deferred"
+# every outcome of a lookup, as the renders asset reports them
+RENDER_OUTCOMES = (*TERMINAL_RENDER_STATUSES, NOT_FOUND, DEFERRED)
 TERMINAL_ASSET_STATUSES = ("ready", "failed", "deleted")
 
 # `data=false` leaves out the edit JSON, which usage reporting does not need

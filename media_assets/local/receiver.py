@@ -9,7 +9,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
-from .inbox import UUID, drop_ids
+from ..lib.inbox import UUID, drop_ids
 
 MAX_BODY_BYTES = 16 * 1024
 CALLBACK_PATH = "/callbacks/shotstack"

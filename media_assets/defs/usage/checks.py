@@ -5,18 +5,20 @@ from datetime import UTC, datetime, timedelta
 import dagster as dg
 from dagster_duckdb import DuckDBResource
 
-from ..resources import DUCKDB_WRITERS_POOL, UsageThresholds
-from .assets import ASSETS_BY_RENDER, BALANCE, RENDERS, credit_balance_daily
-from .tables import number
+from ...lib.naming import ASSETS_BY_RENDER, BALANCE, RENDERS
+from ...lib.settings import UsageThresholds
+from ...lib.warehouse import WRITERS_POOL
+from .tables import DATASETS, SCHEMA, number
 
 # checks open the warehouse file too, so they run in the writers' pool instead of hitting its lock
-WARN, ERROR, POOL = dg.AssetCheckSeverity.WARN, dg.AssetCheckSeverity.ERROR, DUCKDB_WRITERS_POOL
+WARN, ERROR, POOL = dg.AssetCheckSeverity.WARN, dg.AssetCheckSeverity.ERROR, WRITERS_POOL
+PICSART, SHOTSTACK = DATASETS["picsart"], DATASETS["shotstack"]
 
 
 def _newest_snapshot(duckdb: DuckDBResource) -> tuple[datetime, int] | None:
     with duckdb.get_connection() as con:
         return con.execute(
-            "select taken_at, credits from picsart_data.balance "
+            f"select taken_at, credits from {PICSART}.balance "
             "order by taken_at desc, _dlt_load_id desc limit 1"
         ).fetchone()
 
@@ -58,14 +60,14 @@ def balance_snapshot_recent(duckdb: DuckDBResource, usage_thresholds: UsageThres
     )
 
 
-@dg.asset_check(asset=credit_balance_daily, pool=POOL)
+@dg.asset_check(asset=dg.AssetKey([SCHEMA, "credit_balance_daily"]), pool=POOL)
 def credit_runway_above_minimum(
     duckdb: DuckDBResource, usage_thresholds: UsageThresholds
 ) -> dg.AssetCheckResult:
     """At the 7-day burn, credits last at least the minimum runway; no spend at all means no forecast."""
     with duckdb.get_connection() as con:
         row = con.execute(
-            "select day, days_of_credit_left, avg_burn_7d from usage.credit_balance_daily "
+            f"select day, days_of_credit_left, avg_burn_7d from {SCHEMA}.credit_balance_daily "
             "order by day desc limit 1"
         ).fetchone()
     day, days_left, burn = row if row else (None, None, None)
@@ -87,7 +89,7 @@ def render_ids_unique(duckdb: DuckDBResource) -> dg.AssetCheckResult:
     """Each render appears once, so counts and minutes are not inflated by a repeated row."""
     with duckdb.get_connection() as con:
         repeated = con.execute(
-            "select id from shotstack_data.renders group by id having count(*) > 1 order by id"
+            f"select id from {SHOTSTACK}.renders group by id having count(*) > 1 order by id"
         ).fetchall()
     ids = [r[0] for r in repeated]
     return dg.AssetCheckResult(
@@ -100,8 +102,8 @@ def hosted_assets_have_render(duckdb: DuckDBResource) -> dg.AssetCheckResult:
     """Every hosted file belongs to a loaded render, or the daily summaries cannot count it."""
     with duckdb.get_connection() as con:
         orphans = con.execute(
-            "select a.id, a.render_id from shotstack_data.assets_by_render a "
-            "left join shotstack_data.renders r on r.id = a.render_id where r.id is null order by a.id"
+            f"select a.id, a.render_id from {SHOTSTACK}.assets_by_render a "
+            f"left join {SHOTSTACK}.renders r on r.id = a.render_id where r.id is null order by a.id"
         ).fetchall()
     return dg.AssetCheckResult(
         passed=not orphans,
@@ -122,7 +124,7 @@ def render_failure_rate_below_limit(
         failed, finished, ids = con.execute(
             "select count(*) filter (where status = 'failed'), count(*), "
             "list(id order by id) filter (where status = 'failed') "
-            "from shotstack_data.renders where created >= ? and status in ('done', 'failed')",
+            f"from {SHOTSTACK}.renders where created >= ? and status in ('done', 'failed')",
             [since],
         ).fetchone()
     rate = failed / finished if finished else None
@@ -137,13 +139,3 @@ def render_failure_rate_below_limit(
             "max_failure_rate": limit,
         },
     )
-
-
-checks = [
-    credits_above_floor,
-    balance_snapshot_recent,
-    credit_runway_above_minimum,
-    render_ids_unique,
-    hosted_assets_have_render,
-    render_failure_rate_below_limit,
-]

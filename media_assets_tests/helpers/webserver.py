@@ -4,14 +4,18 @@ import os
 import socket
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
 import requests
+import uvicorn
 
-from .conftest import ROOT
+from media_assets.local.receiver import CALLBACK_PATH, build_callbacks_app
+
+from . import ROOT
 
 LAUNCH = """
 mutation Launch($params: ExecutionParams!) {
@@ -119,3 +123,21 @@ def serve_ui(
 
 def bin_path(name: str) -> str:
     return str(Path(sys.executable).parent / name)
+
+
+@contextmanager
+def receiver(inbox: Path, token: str | None = None) -> Iterator[str]:
+    """The receiver on a free loopback port, in a thread; yields its callback URL."""
+    port = free_port()
+    server = uvicorn.Server(
+        uvicorn.Config(build_callbacks_app(inbox, token), host="127.0.0.1", port=port, log_level="warning")
+    )
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    while not server.started:
+        time.sleep(0.01)
+    try:
+        yield f"http://127.0.0.1:{port}{CALLBACK_PATH}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)

@@ -1,4 +1,4 @@
-"""Wait out another process's hold on the DuckDB file instead of losing the run to it.
+"""The DuckDB warehouse: its Dagster resource, and waiting out other processes' holds on the file.
 
 DuckDB lets one process write a file, and any open connection elsewhere, even a read-only one,
 blocks that writer. The writers' pool keeps our own runs apart; this covers everyone else: a
@@ -8,12 +8,19 @@ DuckDB shell, a notebook, a dashboard reading the warehouse while a load starts.
 import logging
 import time
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
 from typing import TypeVar
 
 import dagster as dg
+import duckdb
+from dagster_duckdb import DuckDBResource
 
 from .errors import causes
 from .settings import lock_wait_seconds
+
+# runs that write the DuckDB file share this pool; dagster_home/dagster.yaml gives it one slot
+WRITERS_POOL = "duckdb_writers"
 
 # what DuckDB says when another process holds the file
 LOCK_CONFLICT = "Could not set lock on file"
@@ -77,3 +84,25 @@ def retry_while_locked(
                 )
                 warned = True
             time.sleep(min(next(delays), max(deadline - time.monotonic(), 0.0)))
+
+
+def ensure_parent_dir(database: str | Path) -> str:
+    """Create the warehouse's folder on first use, so a fresh clone needs no setup step."""
+    Path(database).parent.mkdir(parents=True, exist_ok=True)
+    return str(database)
+
+
+class Warehouse(DuckDBResource):
+    """The DuckDB resource, waiting out other processes' holds on the file as the dlt loads do."""
+
+    @contextmanager
+    def get_connection(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        config = {"custom_user_agent": "media-assets", **self.connection_config}
+        con = retry_while_locked(
+            lambda: duckdb.connect(ensure_parent_dir(self.database), read_only=False, config=config),
+            dg.get_dagster_logger(),
+        )
+        try:
+            yield con
+        finally:
+            con.close()

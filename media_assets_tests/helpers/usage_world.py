@@ -7,12 +7,14 @@ from typing import Any
 import dagster as dg
 import pytest
 
-from media_assets import ingest, usage
-from media_assets.cli import sandbox_env
-from media_assets.resources import UsageThresholds, build_resources
+from media_assets.defs.resources import build_resources
+from media_assets.lib.settings import UsageThresholds
+from media_assets.local.sandbox_env import sandbox_env
 from media_assets.sandbox import HostedAsset, PicsartWorld, Render, Sandbox, World
 
-EVERYTHING = [*ingest.assets, *usage.assets, *usage.checks]
+from .location import assets, checks
+
+EVERYTHING = [*assets(), *checks()]
 RENDER_LOADS = ["shotstack/renders", "shotstack/assets_by_render"]
 # the check tests' limits, written out so they do not lean on the resource's defaults
 LIMITS = UsageThresholds(

@@ -5,8 +5,11 @@ from collections.abc import Sequence
 import dagster as dg
 import duckdb
 
-from media_assets import ingest
-from media_assets.resources import build_resources
+from media_assets.defs.resources import build_resources
+from media_assets.local.sandbox_env import demo_query
+from media_assets.sandbox import World
+
+from .location import dlt_assets
 
 
 def materialize(
@@ -18,7 +21,7 @@ def materialize(
 ) -> dg.ExecuteInProcessResult:
     """Run the location's dlt assets: all, or a selection (key strings or an AssetSelection)."""
     return dg.materialize(
-        ingest.assets,
+        dlt_assets(),
         resources=build_resources(warehouse),
         instance=instance,
         selection=selection if isinstance(selection, dg.AssetSelection) or not selection else list(selection),
@@ -43,3 +46,20 @@ def table_exists(warehouse: str, schema: str, table: str) -> bool:
         (schema, table),
     )
     return found[0][0] == 1
+
+
+def expected_counts(world: World, version: str = "v1") -> dict[str, int]:
+    """Rows each table must hold after one load, computed from the world, not the warehouse."""
+    return {
+        "picsart_data.balance": 1,
+        "picsart_data.effects": len(world.picsart.effects),
+        "picsart_data.ai_effects": len(world.picsart.ai_effects),
+        "picsart_data.image_search": len(world.picsart.search(demo_query(world))),
+        "picsart_data.image_trending": len(world.picsart.trending),
+        "picsart_data.video_tools_info": 1,
+        "picsart_data.genai_models": len(world.picsart.models),
+        "shotstack_data.renders": len(world.render_ids(version)),
+        "shotstack_data.assets": 3,
+        "shotstack_data.templates": len(world.templates[version]),
+        "shotstack_data.ingest_sources": len(world.sources[version]),
+    }

@@ -3,24 +3,21 @@
 import dagster as dg
 from dagster_duckdb import DuckDBResource
 
-from ..resources import DUCKDB_WRITERS_POOL
+from ...lib.naming import ASSETS_BY_RENDER, BALANCE, RENDERS, USAGE_GROUP
+from ...lib.schedules import sensor_status
+from ...lib.warehouse import WRITERS_POOL
 from .tables import number, rebuild, table_metadata
-
-BALANCE = dg.AssetKey(["picsart", "balance"])
-RENDERS = dg.AssetKey(["shotstack", "renders"])
-ASSETS_BY_RENDER = dg.AssetKey(["shotstack", "assets_by_render"])
-GROUP = "usage"
 
 
 def _usage_asset(deps: list[dg.AssetKey]):
     """Shared settings: group and kind, lineage to the raw tables, eager updates, the writers' pool."""
     return dg.asset(
-        key_prefix=GROUP,
-        group_name=GROUP,
+        key_prefix=USAGE_GROUP,
+        group_name=USAGE_GROUP,
         kinds={"duckdb", "sql"},
         deps=deps,
         automation_condition=dg.AutomationCondition.eager(),
-        pool=DUCKDB_WRITERS_POOL,
+        pool=WRITERS_POOL,
     )
 
 
@@ -76,4 +73,15 @@ def render_usage_summary(duckdb: DuckDBResource) -> dg.MaterializeResult:
     )
 
 
-assets = [credit_balance_daily, render_usage_daily, render_usage_summary]
+@dg.definitions
+def defs() -> dg.Definitions:
+    # Dagster's default automation sensor starts stopped; this one runs the summaries' conditions
+    automation = dg.AutomationConditionSensorDefinition(
+        "usage_automation_sensor",
+        target=dg.AssetSelection.groups(USAGE_GROUP),
+        default_status=sensor_status(),
+        minimum_interval_seconds=30,
+    )
+    return dg.Definitions(
+        assets=[credit_balance_daily, render_usage_daily, render_usage_summary], sensors=[automation]
+    )

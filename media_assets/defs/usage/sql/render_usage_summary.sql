@@ -3,7 +3,7 @@
 -- summed from daily rows).
 with hosted as (
     select render_id, count(*) as hosted_assets
-    from shotstack_data.assets_by_render
+    from {shotstack}.assets_by_render
     group by render_id
 ),
 
@@ -15,7 +15,7 @@ renders as (
         renders.duration,
         renders.render_time / 1000.0 as render_seconds,
         coalesce(hosted.hosted_assets, 0) as hosted_assets
-    from shotstack_data.renders as renders
+    from {shotstack}.renders as renders
     left join hosted on hosted.render_id = renders.id
 ),
 

@@ -7,8 +7,10 @@ import dagster as dg
 from dagster_dlt import DagsterDltTranslator
 from dagster_dlt.translator import DltResourceTranslatorData
 
-from .sources.picsart import settings as picsart_settings
-from .sources.shotstack import settings as shotstack_settings
+from ..sources.picsart import settings as picsart_settings
+from ..sources.shotstack import settings as shotstack_settings
+from .loading import Tables
+from .naming import PICSART, SHOTSTACK, Api
 
 KINDS = {"dlt", "duckdb"}
 
@@ -20,6 +22,7 @@ def column_schema(columns: Mapping[str, Mapping[str, object]]) -> dg.TableSchema
             dg.TableColumn(
                 name=name,
                 type=str(hint.get("data_type", "text")),
+                description=str(hint.get("description", "")),
                 constraints=dg.TableColumnConstraints(nullable=bool(hint.get("nullable", True))),
             )
             for name, hint in columns.items()
@@ -31,43 +34,35 @@ def column_schema(columns: Mapping[str, Mapping[str, object]]) -> dg.TableSchema
 class ApiTranslator(DagsterDltTranslator):
     """Names one API's resources `<api>/<resource>` and links child resources to their parents."""
 
-    api: str
+    api: Api
     descriptions: Mapping[str, str]
-    columns: Mapping[str, Mapping[str, Mapping[str, object]]]
+    tables: Tables
     parents: Mapping[str, str] = field(default_factory=dict)
 
     def get_asset_spec(self, data: DltResourceTranslatorData) -> dg.AssetSpec:
         name = data.resource.name
         spec = super().get_asset_spec(data)
         parent = self.parents.get(name)
-        schema = self.columns.get(name)
         return spec.replace_attributes(
-            key=dg.AssetKey([self.api, name]),
-            group_name=self.api,
+            key=self.api.key(name),
+            group_name=self.api.name,
             kinds=KINDS,
-            description=self.descriptions.get(name, spec.description),
-            deps=[dg.AssetKey([self.api, parent])] if parent else [],
+            description=self.descriptions[name],
+            deps=[self.api.key(parent)] if parent else [],
         ).merge_attributes(
-            metadata={"dagster/column_schema": column_schema(schema)} if schema else {},
+            metadata={
+                "dagster/column_schema": column_schema(self.tables[name][name]),
+                "dagster/storage_kind": "duckdb",
+            },
         )
 
 
-def _columns(resources: Mapping[str, Mapping[str, object]]) -> dict[str, dict]:
-    return {name: dict(config["columns"]) for name, config in resources.items() if "columns" in config}
-
-
-PICSART = ApiTranslator(
-    api="picsart",
-    descriptions=picsart_settings.DESCRIPTIONS,
-    columns={"balance": picsart_settings.BALANCE_COLUMNS, **_columns(picsart_settings.RESOURCES)},
+PICSART_TRANSLATOR = ApiTranslator(
+    api=PICSART, descriptions=picsart_settings.DESCRIPTIONS, tables=picsart_settings.TABLES
 )
-SHOTSTACK = ApiTranslator(
-    api="shotstack",
+SHOTSTACK_TRANSLATOR = ApiTranslator(
+    api=SHOTSTACK,
     descriptions=shotstack_settings.DESCRIPTIONS,
-    columns={
-        "renders": shotstack_settings.RENDER_COLUMNS,
-        "assets_by_render": shotstack_settings.ASSET_COLUMNS,
-        **_columns(shotstack_settings.RESOURCES),
-    },
+    tables=shotstack_settings.TABLES,
     parents={"assets_by_render": "renders"},
 )

@@ -9,11 +9,13 @@ from pathlib import Path
 import dagster as dg
 import duckdb
 
-from .cli import live_world, sandbox_env, sibling_command
-from .sandbox import Sandbox
-from .settings import duckdb_path
+from ..lib import project
+from ..lib.naming import APIS, PICSART, SHOTSTACK
+from ..lib.settings import duckdb_path
+from ..sandbox import Sandbox
+from .sandbox_env import live_world, sandbox_env, sibling_command
 
-DATASETS = ("picsart_data", "shotstack_data")
+DATASETS = tuple(api.dataset for api in APIS)
 # step-by-step event logs belong in the UI; the terminal gets warnings and the summary
 QUIET = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
 
@@ -37,7 +39,7 @@ def latest_credits(database: str) -> int | None:
     """The newest snapshot's credits: what the account had when the demo asked."""
     with duckdb.connect(database, read_only=True) as con:
         row = con.execute(
-            "select credits from picsart_data.balance order by taken_at desc limit 1"
+            f"select credits from {PICSART.dataset}.balance order by taken_at desc limit 1"
         ).fetchone()
     return row[0] if row else None
 
@@ -46,7 +48,7 @@ def query_command(database: str) -> str:
     """A shell line that prints the renders table, opening the file read-only so a loader is not blocked."""
     code = (
         f"import duckdb; con = duckdb.connect({json.dumps(database)}, read_only=True); "
-        'print(con.sql("from shotstack_data.renders"))'
+        f'print(con.sql("from {SHOTSTACK.dataset}.renders"))'
     )
     return f"{shlex.quote(sys.executable)} -c {shlex.quote(code)}"
 
@@ -64,7 +66,8 @@ def check_summary(result: dg.ExecuteInProcessResult) -> list[str]:
 
 def run_demo(seed: int = 7, version: str = "v1") -> int:
     """Materialize every asset from a seeded sandbox into the warehouse file and report."""
-    os.environ.setdefault("DAGSTER_HOME", str(Path("dagster_home").resolve()))
+    project.activate()
+    os.environ.setdefault("DAGSTER_HOME", str(project.root() / "dagster_home"))
     Path(os.environ["DAGSTER_HOME"]).mkdir(parents=True, exist_ok=True)
     # dated now, not at the generator's fixed date, so the balance-freshness check judges a fresh snapshot
     world = live_world(seed)
@@ -72,14 +75,14 @@ def run_demo(seed: int = 7, version: str = "v1") -> int:
     with sandbox.serve() as base_url:
         print(f"Sandbox serving Picsart and Shotstack at {base_url} (seed {seed}, {version})")
         os.environ.update(sandbox_env(sandbox, world, version))
-        from .definitions import defs
+        from ..definitions import defs
 
-        job = defs.resolve_implicit_global_asset_job_def()
+        job = defs().resolve_implicit_global_asset_job_def()
         result = job.execute_in_process(instance=dg.DagsterInstance.get(), run_config=QUIET)
     if not result.success:
         print("The demo run failed; see the errors above.")
         return 1
-    database = duckdb_path()
+    database = str(duckdb_path())
     print(f"\nLoaded into {database}:")
     for table, rows in table_rows(database).items():
         print(f"  {table:<45} {rows:>6} rows")

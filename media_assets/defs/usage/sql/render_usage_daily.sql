@@ -9,7 +9,7 @@ with renders as (
         status,
         duration,
         render_time / 1000.0 as render_seconds
-    from shotstack_data.renders
+    from {shotstack}.renders
 ),
 
 render_days as (
@@ -34,8 +34,8 @@ asset_days as (
         cast(assets.created at time zone 'UTC' as date) as day,
         renders.version,
         count(*) as hosted_assets
-    from shotstack_data.assets_by_render as assets
-    join shotstack_data.renders as renders on renders.id = assets.render_id
+    from {shotstack}.assets_by_render as assets
+    join {shotstack}.renders as renders on renders.id = assets.render_id
     group by 1, 2
 )
 

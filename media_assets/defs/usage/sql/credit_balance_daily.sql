@@ -8,7 +8,7 @@ with snapshots as (
         row_number() over (order by taken_at, _dlt_load_id) as seq,
         credits,
         credits - lag(credits) over (order by taken_at, _dlt_load_id) as change
-    from picsart_data.balance
+    from {picsart}.balance
 ),
 
 per_day as (

@@ -9,7 +9,11 @@ from typing import Any
 import dagster as dg
 from duckdb import CatalogException, DuckDBPyConnection
 
-SCHEMA = "usage"
+from ...lib.naming import APIS, USAGE_GROUP, api_of_dataset
+
+SCHEMA = USAGE_GROUP
+# the SQL files name each API's dataset as {<api>}: written once, in the naming scheme
+DATASETS = {api.name: api.dataset for api in APIS}
 PREVIEW_ROWS = 10
 MISSING_TABLE = re.compile(r'Table with name "?(\w+)\.(\w+)"? does not exist')
 
@@ -28,8 +32,8 @@ class Table:
 
 
 def sql(name: str) -> str:
-    """The SELECT that defines usage.<name>, from media_assets/usage/sql/<name>.sql."""
-    return (files(__package__) / "sql" / f"{name}.sql").read_text(encoding="utf-8")
+    """The SELECT that defines usage.<name>, from defs/usage/sql/<name>.sql, with the datasets filled in."""
+    return (files(__package__) / "sql" / f"{name}.sql").read_text(encoding="utf-8").format(**DATASETS)
 
 
 def rebuild(con: DuckDBPyConnection, name: str) -> Table:
@@ -51,7 +55,8 @@ def missing_input(name: str, error: CatalogException) -> Exception:
     if found is None:
         return error
     dataset, table = found.groups()
-    asset = f"{dataset.removesuffix('_data')}/{table}"
+    api = api_of_dataset(dataset)
+    asset = api.key(table).to_user_string() if api else f"{dataset}.{table}"
     return dg.Failure(
         description=(
             f"{SCHEMA}.{name} reads {dataset}.{table}, which is not in the warehouse yet. "

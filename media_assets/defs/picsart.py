@@ -1,0 +1,64 @@
+"""Picsart's resources as one @dlt_assets, and the schedules that keep the balance and catalogue fresh."""
+
+from collections.abc import Iterator
+
+import dagster as dg
+from dagster_dlt import DagsterDltResource, dlt_assets
+
+from ..lib import loading
+from ..lib.errors import explained
+from ..lib.naming import BALANCE, PICSART, SHOTSTACK
+from ..lib.schedules import keyed_schedule
+from ..lib.translator import PICSART_TRANSLATOR
+from ..lib.warehouse import WRITERS_POOL, Warehouse
+from ..sources.picsart import picsart_source, settings
+
+
+@dg.definitions
+def defs() -> dg.Definitions:
+    """Built when the location loads: a shape-only source, so no key is needed until a run."""
+
+    @dlt_assets(
+        dlt_source=picsart_source(
+            api_key=loading.SHAPE_ONLY_KEY,
+            base_url=settings.BASE_URL,
+            image_search_query=settings.IMAGE_SEARCH_QUERY,
+        ),
+        dlt_pipeline=None,
+        name=PICSART.op,
+        dagster_dlt_translator=PICSART_TRANSLATOR,
+        pool=WRITERS_POOL,
+    )
+    def picsart_assets(
+        context: dg.AssetExecutionContext, dlt: DagsterDltResource, duckdb: Warehouse
+    ) -> Iterator[dg.MaterializeResult]:
+        pipeline = loading.pipeline(PICSART, duckdb.database)
+        chosen = loading.selected(context)
+        with explained("Picsart", PICSART.source):
+            results = loading.load(context, dlt, lambda: picsart_source().with_resources(*chosen), pipeline)
+            loading.create_empty_tables(pipeline, picsart_source(), settings.TABLES, chosen)
+        yield from results
+
+    balance = dg.define_asset_job("refresh_balance", selection=dg.AssetSelection.assets(BALANCE))
+    catalogue = dg.define_asset_job(
+        "refresh_catalogue",
+        selection=dg.AssetSelection.assets(
+            SHOTSTACK.key("templates"),
+            SHOTSTACK.key("ingest_sources"),
+            PICSART.key("effects"),
+            PICSART.key("ai_effects"),
+        ),
+    )
+    return dg.Definitions(
+        assets=[picsart_assets],
+        jobs=[balance, catalogue],
+        schedules=[
+            keyed_schedule(balance, "0 * * * *", (PICSART,), "Hourly: a Picsart balance snapshot."),
+            keyed_schedule(
+                catalogue,
+                "0 6 * * *",
+                (PICSART, SHOTSTACK),
+                "Daily at 06:00 UTC: templates, ingested sources and effects.",
+            ),
+        ],
+    )

@@ -1,0 +1,78 @@
+"""Render tracking without a human: the inbox sensor, the finished-renders sensor and the refresh."""
+
+import hashlib
+
+import dagster as dg
+
+from ...lib.inbox import scan
+from ...lib.naming import ASSETS_BY_RENDER, RENDERS, SHOTSTACK
+from ...lib.schedules import SENSOR_INTERVAL_SECONDS, keyed_schedule, sensor_status
+from ...lib.settings import inbox_dir
+
+
+def renders_done(event: dg.EventLogEntry) -> list[str]:
+    """The renders a materialization of `shotstack/renders` saw reach done."""
+    materialization = event.asset_materialization
+    done = materialization.metadata.get("renders_done") if materialization else None
+    return list(done.value) if done is not None else []
+
+
+@dg.definitions
+def defs() -> dg.Definitions:
+    track_renders = dg.define_asset_job(
+        "track_renders", selection=dg.AssetSelection.assets(RENDERS), description="Look up render ids."
+    )
+    refresh_renders = dg.define_asset_job(
+        "refresh_renders",
+        selection=dg.AssetSelection.assets(RENDERS, ASSETS_BY_RENDER),
+        description="Look up unfinished renders again, then hosted files not yet settled.",
+    )
+    fetch_render_files = dg.define_asset_job(
+        "fetch_render_files",
+        selection=dg.AssetSelection.assets(ASSETS_BY_RENDER).downstream(),
+        description="Hosted files of renders that just finished, and everything built on them.",
+    )
+    status = sensor_status()
+
+    @dg.sensor(job=track_renders, minimum_interval_seconds=SENSOR_INTERVAL_SECONDS, default_status=status)
+    def render_inbox_sensor(context: dg.SensorEvaluationContext) -> dg.SensorResult | dg.SkipReason:
+        """New render ids dropped in the inbox: one run looks up exactly those."""
+        found = scan(inbox_dir(), context.cursor)
+        for problem in found.problems:
+            context.log.warning(problem)
+        if not found.new_ids:
+            context.update_cursor(found.cursor)
+            return dg.SkipReason(f"No new render ids in {inbox_dir()}")
+        run_key = "inbox-" + hashlib.sha1(",".join(found.new_ids).encode()).hexdigest()[:16]
+        config = SHOTSTACK.run_config(render_ids=found.new_ids)
+        return dg.SensorResult(
+            run_requests=[dg.RunRequest(run_key=run_key, run_config=config)], cursor=found.cursor
+        )
+
+    @dg.asset_sensor(
+        asset_key=RENDERS,
+        job=fetch_render_files,
+        minimum_interval_seconds=SENSOR_INTERVAL_SECONDS,
+        default_status=status,
+    )
+    def finished_renders_sensor(
+        context: dg.SensorEvaluationContext, asset_event: dg.EventLogEntry
+    ) -> dg.RunRequest | dg.SkipReason:
+        """Renders just reached done: fetch the files of every done render not settled, and what follows."""
+        done = renders_done(asset_event)
+        if not done:
+            return dg.SkipReason("The newest renders materialization saw no render reach done")
+        return dg.RunRequest(run_key=f"finished-renders-{asset_event.run_id}")
+
+    return dg.Definitions(
+        jobs=[track_renders, refresh_renders, fetch_render_files],
+        sensors=[render_inbox_sensor, finished_renders_sensor],
+        schedules=[
+            keyed_schedule(
+                refresh_renders,
+                "*/10 * * * *",
+                (SHOTSTACK,),
+                "Every 10 minutes: renders not yet looked up or finished, and their hosted files.",
+            )
+        ],
+    )

@@ -1,0 +1,102 @@
+"""One dlt load per step: the API's pipeline, a fresh source per attempt, and dlt's empty tables."""
+
+from collections.abc import Callable, Iterable, Mapping
+from pathlib import Path
+from typing import Any
+
+import dagster as dg
+import dlt
+from dagster_dlt import DagsterDltResource
+from dlt.common.schema.typing import C_DLT_ID, C_DLT_LOAD_ID
+from dlt.common.schema.utils import get_columns_names_with_prop, new_table
+from dlt.extract import DltSource
+
+from .naming import DESTINATION_NAME, Api
+from .warehouse import ensure_parent_dir, retry_while_locked
+
+# asset specs need a source's shape, not its secrets: a source with this key never sends a request
+SHAPE_ONLY_KEY = "resolved-when-a-run-starts"
+# dlt's own columns, NOT NULL: DuckDB cannot add them to an existing table later
+DLT_COLUMNS = {
+    C_DLT_LOAD_ID: {"data_type": "text", "nullable": False},
+    C_DLT_ID: {"data_type": "text", "nullable": False, "unique": True},
+}
+# a resource's tables and their declared columns: {resource: {table: {column: hints}}}
+Tables = Mapping[str, Mapping[str, Mapping[str, Mapping[str, Any]]]]
+
+
+def pipeline(api: Api, database: str | Path) -> dlt.Pipeline:
+    """The API's pipeline, loading into `database` (an absolute path) and remembering it.
+
+    dlt keeps the path in the pipeline's local state, so `dlt.pipeline(name).dataset()` and
+    `dlt pipeline <name> info` open this same file without being told where it is.
+    """
+    destination = dlt.destinations.duckdb(ensure_parent_dir(database), destination_name=DESTINATION_NAME)
+    return dlt.pipeline(pipeline_name=api.pipeline, dataset_name=api.dataset, destination=destination)
+
+
+def _remember_warehouse(pipeline: dlt.Pipeline) -> None:
+    """Keep the warehouse path in the pipeline's local state, which dlt reads when none is given."""
+    pipeline.set_local_state_val("duckdb_database", pipeline.destination.config_params["credentials"])
+
+
+def selected(context: dg.AssetExecutionContext) -> set[str]:
+    """The dlt resources behind the run's selected assets."""
+    return {key.path[-1] for key in context.selected_asset_keys}
+
+
+def load(
+    context: dg.AssetExecutionContext,
+    runner: DagsterDltResource,
+    make_source: Callable[[], DltSource],
+    pipeline: dlt.Pipeline,
+) -> list[dg.MaterializeResult]:
+    """One dlt run; a fresh source per attempt (dagster #34052), repeated while the file is locked.
+
+    A package an earlier run extracted but could not load is loaded first, so nothing is lost.
+    Afterwards dlt's own tools find the warehouse: dagster-dlt resets the local state per run.
+    """
+    if pipeline.has_pending_data:
+        context.log.warning(f"{pipeline.pipeline_name}: loading what an earlier run extracted, first")
+        retry_while_locked(pipeline.run, context.log)
+    results = retry_while_locked(
+        lambda: list(runner.run(context=context, dlt_source=make_source(), dlt_pipeline=pipeline)),
+        context.log,
+    )
+    _remember_warehouse(pipeline)
+    return results
+
+
+def create_empty_tables(
+    pipeline: dlt.Pipeline, source: DltSource, tables: Tables, resources: Iterable[str]
+) -> None:
+    """Every table of `resources` exists afterwards, even where the API had no rows for it.
+
+    dlt creates a table only once it has rows. Checks and summaries reading an empty source (no
+    render tracked yet, a brief-only endpoint the service lacks) then find an empty table. The
+    missing ones join the pipeline's schema with their declared columns, the resource's write
+    disposition and key, and dlt's own columns; dlt then creates them in the warehouse.
+    """
+    name = source.schema.name
+    # the schema as dlt stored it after the load; the running pipeline holds the source's hints only
+    pipeline = dlt.attach(pipeline.pipeline_name, pipelines_dir=pipeline.pipelines_dir)
+    if name not in pipeline.schema_names:
+        return  # nothing was ever loaded: the next load creates the schema first
+    schema = pipeline.schemas[name]
+    added = False
+    for resource in resources:
+        hints = source.resources[resource].compute_table_schema()
+        key = set(get_columns_names_with_prop(hints, "primary_key"))
+        for table, columns in tables[resource].items():
+            if table in schema.tables:
+                continue
+            declared = [
+                {"name": column, **hint, **({"primary_key": True} if column in key else {})}
+                for column, hint in {**columns, **DLT_COLUMNS}.items()
+            ]
+            schema.update_table(
+                new_table(table, write_disposition=hints.get("write_disposition"), columns=declared)
+            )
+            added = True
+    if added:
+        retry_while_locked(lambda: pipeline.sync_schema(name), dg.get_dagster_logger())

@@ -1,0 +1,86 @@
+"""The location's own settings: `[media_assets]` in .dlt/config.toml, or MEDIA_ASSETS__<NAME>.
+
+They live beside the sources' settings so that one file, and one environment-variable scheme,
+configures everything. Each is read when asked for, never when a module is imported. Every
+default is written here once; a test keeps the committed config.toml equal to them.
+"""
+
+from pathlib import Path
+from typing import Any
+
+import dagster as dg
+import dlt
+
+from . import project
+
+SECTION = project.SECTION
+DEFAULTS: dict[str, Any] = {
+    # the DuckDB warehouse file that dlt loads and the SQL assets read; relative to the project root
+    "duckdb_path": f"{project.DATA_DIR}/media_assets.duckdb",
+    # where any system drops files of Shotstack render ids, one per line; relative to the project root
+    "inbox_dir": f"{project.DATA_DIR}/inbox",
+    # "off" starts the sensors and schedules stopped
+    "automation": "on",
+    # how long a load waits for another process to let go of the DuckDB file
+    "lock_wait_seconds": 600.0,
+}
+
+
+class UsageThresholds(dg.ConfigurableResource):
+    """Limits the usage checks judge against: `[media_assets.usage_thresholds]`, these defaults else."""
+
+    # WARN under the first credit floor, ERROR under the second
+    credits_warn_below: int = 1000
+    credits_error_below: int = 200
+    # WARN when the 7-day burn leaves fewer days of credit than this
+    runway_warn_days: float = 7.0
+    # WARN when the newest balance snapshot is older than this
+    snapshot_max_age_hours: float = 2.0
+    # WARN when more than this share of the last day's finished renders failed
+    max_failure_rate: float = 0.2
+
+
+def _read(key: str, default: Any) -> Any:
+    value = dlt.config.get(f"{SECTION}.{key}", type(default))
+    return default if value is None or value == "" else value
+
+
+def setting(name: str) -> Any:
+    """One `[media_assets]` value, or its default when unset."""
+    return _read(name, DEFAULTS[name])
+
+
+def usage_thresholds() -> UsageThresholds:
+    """Each limit from [media_assets.usage_thresholds], or its default."""
+    defaults = UsageThresholds()
+    fields = UsageThresholds.model_fields
+    return UsageThresholds(
+        **{name: _read(f"usage_thresholds.{name}", getattr(defaults, name)) for name in fields}
+    )
+
+
+def env_name(name: str) -> str:
+    """The environment variable that overrides a setting, as dlt spells it."""
+    return f"{SECTION}__{name}".upper()
+
+
+def duckdb_path() -> Path:
+    """The warehouse file, absolute: never relative to the current directory or a pipeline's state."""
+    return project.resolve(setting("duckdb_path"))
+
+
+def inbox_dir() -> Path:
+    return project.resolve(setting("inbox_dir"))
+
+
+def automation_on() -> bool:
+    return str(setting("automation")).lower() != "off"
+
+
+def lock_wait_seconds() -> float:
+    return float(setting("lock_wait_seconds"))
+
+
+def callback_token() -> str | None:
+    """The webhook receiver's shared token: a secret, so .dlt/secrets.toml or the environment."""
+    return dlt.secrets.get(f"{SECTION}.callback_token", str) or None

@@ -1,0 +1,1 @@
+"""What the `media-assets` command runs on one machine: the demo, the webhook receiver, the sandbox env."""
