@@ -12,9 +12,9 @@ from contextlib import contextmanager
 import uvicorn
 
 from media_assets.sandbox.app import ENDPOINT_NAMES, build_app
-from media_assets.sandbox.callbacks import CallbackNotifier
 from media_assets.sandbox.clock import SandboxClock
 from media_assets.sandbox.guard import Fault, FaultBook, RateLimiter
+from media_assets.sandbox.webhooks import CallbackNotifier
 from media_assets.sandbox.world import World
 
 DEFAULT_PICSART_KEY = "sandbox-picsart-key"

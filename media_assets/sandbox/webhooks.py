@@ -121,7 +121,7 @@ class CallbackNotifier:
     def start(self) -> None:
         """Run ticks in a daemon thread."""
         self._stop.clear()
-        self._thread = threading.Thread(target=self._loop, name="sandbox-callbacks", daemon=True)
+        self._thread = threading.Thread(target=self._loop, name="sandbox-webhooks", daemon=True)
         self._thread.start()
 
     def stop(self) -> None:
