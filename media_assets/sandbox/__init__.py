@@ -1,9 +1,10 @@
 """Local emulator of the Picsart and Shotstack REST APIs, written from the publishers' specs."""
 
+from media_assets.sandbox.emulator import Sandbox
 from media_assets.sandbox.generate import WorldSize
 from media_assets.sandbox.guard import Fault
 from media_assets.sandbox.picsart_world import PicsartWorld
-from media_assets.sandbox.server import DEFAULT_PICSART_KEY, DEFAULT_SHOTSTACK_KEY, Sandbox
+from media_assets.sandbox.state import DEFAULT_PICSART_KEY, DEFAULT_SHOTSTACK_KEY
 from media_assets.sandbox.world import HostedAsset, Render, Source, Template, World
 
 __all__ = [

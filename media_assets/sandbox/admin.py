@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import Response
@@ -11,9 +11,7 @@ from starlette.routing import Route
 
 from media_assets.sandbox.guard import Fault
 from media_assets.sandbox.responses import iso_z, json_response
-
-if TYPE_CHECKING:
-    from media_assets.sandbox.server import Sandbox
+from media_assets.sandbox.state import SandboxState
 
 
 async def _json_body(request: Request) -> dict[str, Any]:
@@ -25,7 +23,7 @@ async def _json_body(request: Request) -> dict[str, Any]:
     return body if isinstance(body, dict) else {}
 
 
-def routes(sb: Sandbox) -> list[Route]:
+def routes(sb: SandboxState) -> list[Route]:
     """Counts, world summary, clock and faults; keys are never shown."""
 
     async def counts(request: Request) -> Response:

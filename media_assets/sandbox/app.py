@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable, Callable
 from email.utils import format_datetime
-from typing import TYPE_CHECKING
 
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
@@ -15,9 +14,7 @@ from starlette.routing import Route
 
 from media_assets.sandbox import admin, picsart, shotstack, shotstack_serve
 from media_assets.sandbox.responses import json_response
-
-if TYPE_CHECKING:
-    from media_assets.sandbox.server import Sandbox
+from media_assets.sandbox.state import SandboxState
 
 Endpoint = Callable[[Request], Awaitable[Response]]
 
@@ -43,7 +40,7 @@ SHOTSTACK_ROUTES: dict[str, tuple[str, str, str, shotstack.Handler]] = {
 ENDPOINT_NAMES = (*picsart.ROUTES, *SHOTSTACK_ROUTES)
 
 
-def _counted(sb: Sandbox, name: str, call: Endpoint) -> Endpoint:
+def _counted(sb: SandboxState, name: str, call: Endpoint) -> Endpoint:
     """Count every request to a named endpoint (whatever its status) and keep its headers,
     apply latency, then run the gate."""
 
@@ -59,27 +56,27 @@ def _counted(sb: Sandbox, name: str, call: Endpoint) -> Endpoint:
     return endpoint
 
 
-def _dated(sb: Sandbox, response: Response) -> Response:
+def _dated(sb: SandboxState, response: Response) -> Response:
     """The Date header tells the sandbox clock, so a moved clock moves what clients record."""
     response.headers["Date"] = format_datetime(sb.clock.now(), usegmt=True)
     return response
 
 
-def _picsart(sb: Sandbox, name: str, handler: picsart.Handler) -> Endpoint:
+def _picsart(sb: SandboxState, name: str, handler: picsart.Handler) -> Endpoint:
     async def call(request: Request) -> Response:
         return await picsart.gate(request, sb, name, handler)
 
     return _counted(sb, name, call)
 
 
-def _shotstack(sb: Sandbox, name: str, api: str, handler: shotstack.Handler) -> Endpoint:
+def _shotstack(sb: SandboxState, name: str, api: str, handler: shotstack.Handler) -> Endpoint:
     async def call(request: Request) -> Response:
         return await shotstack.gate(request, sb, name, api, handler)
 
     return _counted(sb, name, call)
 
 
-def _http_error(sb: Sandbox) -> Callable[[Request, Exception], Awaitable[Response]]:
+def _http_error(sb: SandboxState) -> Callable[[Request, Exception], Awaitable[Response]]:
     """Unrouted paths and wrong methods answer JSON like the gateways do, not plain text,
     dated like every answer; a 405 keeps its Allow header, as HTTP requires."""
 
@@ -91,7 +88,7 @@ def _http_error(sb: Sandbox) -> Callable[[Request, Exception], Awaitable[Respons
     return handler
 
 
-def build_app(sb: Sandbox) -> Starlette:
+def build_app(sb: SandboxState) -> Starlette:
     """One app standing for every host: /picsart, /picsart-video, /picsart-genai and /shotstack."""
     routes = [
         Route(path, _picsart(sb, name, handler), methods=["GET"])

@@ -4,18 +4,16 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Awaitable, Callable
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import Response
 
 from media_assets.sandbox.guard import RateState
 from media_assets.sandbox.responses import json_response, picsart_error, picsart_fault, picsart_unauthorized
+from media_assets.sandbox.state import SandboxState
 
-if TYPE_CHECKING:
-    from media_assets.sandbox.server import Sandbox
-
-Handler = Callable[[Request, "Sandbox"], Awaitable[Response]]
+Handler = Callable[[Request, SandboxState], Awaitable[Response]]
 RATE_LIMIT = 500  # requests per window per account, one bucket for every Picsart endpoint
 DEFAULT_PAGE_SIZE = 20
 MAX_PAGE_SIZE = 100
@@ -27,7 +25,7 @@ class BadRequest(Exception):
     """A query parameter the endpoint cannot accept; becomes a 400."""
 
 
-async def gate(request: Request, sb: Sandbox, name: str, handler: Handler) -> Response:
+async def gate(request: Request, sb: SandboxState, name: str, handler: Handler) -> Response:
     """Auth first (a bad key is never masked), then Accept, rate limit, faults, the handler."""
     limiter = sb.limiter
     if request.headers.get("x-picsart-api-key") != sb.picsart_key:
@@ -87,7 +85,7 @@ def _paged(request: Request, key: str, rows: list[dict[str, Any]]) -> Response:
     return json_response(body)
 
 
-async def balance(request: Request, sb: Sandbox) -> Response:
+async def balance(request: Request, sb: SandboxState) -> Response:
     """Credits walk down the world's balance series one call at a time, then hold."""
     series = sb.world.picsart.balance_series or [0]
     credits = series[min(sb.balance_calls, len(series) - 1)]
@@ -95,19 +93,19 @@ async def balance(request: Request, sb: Sandbox) -> Response:
     return json_response({"credits": credits}, headers={"X-Picsart-Credit-Available": str(credits)})
 
 
-async def effects(request: Request, sb: Sandbox) -> Response:
+async def effects(request: Request, sb: SandboxState) -> Response:
     """The classic effect names."""
     data = [{"name": n} for n in sb.world.picsart.effects]
     return json_response({"status": "success", "data": data})
 
 
-async def effects_ai(request: Request, sb: Sandbox) -> Response:
+async def effects_ai(request: Request, sb: SandboxState) -> Response:
     """The AI effect names."""
     data = [{"name": n} for n in sb.world.picsart.ai_effects]
     return json_response({"status": "success", "data": data})
 
 
-async def image_search(request: Request, sb: Sandbox) -> Response:
+async def image_search(request: Request, sb: SandboxState) -> Response:
     """Brief-only: images whose tag equals the term or whose title contains it."""
     term = request.query_params.get("q", "").strip()
     if not term:
@@ -115,22 +113,22 @@ async def image_search(request: Request, sb: Sandbox) -> Response:
     return _paged(request, "results", sb.world.picsart.search(term))
 
 
-async def image_trending(request: Request, sb: Sandbox) -> Response:
+async def image_trending(request: Request, sb: SandboxState) -> Response:
     """Brief-only: trending images by rank."""
     return _paged(request, "items", sb.world.picsart.trending)
 
 
-async def genai_models(request: Request, sb: Sandbox) -> Response:
+async def genai_models(request: Request, sb: SandboxState) -> Response:
     """Brief-only: GenAI models and their credit price."""
     return _paged(request, "models", sb.world.picsart.models)
 
 
-async def video_info(request: Request, sb: Sandbox) -> Response:
+async def video_info(request: Request, sb: SandboxState) -> Response:
     """Brief-only: one object describing the video service."""
     return json_response({"data": sb.world.picsart.video_info})
 
 
-async def unrouted(request: Request, sb: Sandbox) -> Response:
+async def unrouted(request: Request, sb: SandboxState) -> Response:
     """A path no Picsart host serves (404), or a method a served path refuses (405)."""
     served = any(request.url.path == path for path, _ in ROUTES.values())
     if served:

@@ -5,19 +5,17 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Awaitable, Callable
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import Response
 
 from media_assets.sandbox.responses import REASONS, gateway_error, iso_z, json_response
 from media_assets.sandbox.responses import shotstack_fault as fault_response
+from media_assets.sandbox.state import SandboxState
 from media_assets.sandbox.world import POSTER_SUFFIX, THUMB_SUFFIX, VERSIONS, Render
 
-if TYPE_CHECKING:
-    from media_assets.sandbox.server import Sandbox
-
-Handler = Callable[[Request, "Sandbox", str], Awaitable[Response]]
+Handler = Callable[[Request, SandboxState, str], Awaitable[Response]]
 # requests per window per key, by API and version (the publisher's table)
 RATE_LIMITS = {
     "edit": {"v1": 300, "stage": 150},
@@ -28,7 +26,7 @@ UUID_RE = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]
 PLANS = {"v1": "basic", "stage": "sandbox"}
 
 
-async def gate(request: Request, sb: Sandbox, name: str, api: str, handler: Handler) -> Response:
+async def gate(request: Request, sb: SandboxState, name: str, api: str, handler: Handler) -> Response:
     """Unknown version is 404; then the key (401 missing, 403 wrong or another environment's);
     then limits and faults."""
     version = request.path_params["version"]
@@ -70,7 +68,7 @@ def _merged(edit: dict[str, Any]) -> dict[str, Any]:
     return json.loads(text)
 
 
-def render_body(sb: Sandbox, render: Render, with_data: bool, merged: bool) -> dict[str, Any]:
+def render_body(sb: SandboxState, render: Render, with_data: bool, merged: bool) -> dict[str, Any]:
     """RenderResponseData at the sandbox clock: url and files once done, error once failed."""
     now = sb.clock.now()
     status = render.status_at(now)
@@ -106,7 +104,7 @@ def render_body(sb: Sandbox, render: Render, with_data: bool, merged: bool) -> d
     return body
 
 
-async def render_get(request: Request, sb: Sandbox, version: str) -> Response:
+async def render_get(request: Request, sb: SandboxState, version: str) -> Response:
     """GET render/{id}: a render is visible only in the version it was made in."""
     render_id = request.path_params["id"]
     if not UUID_RE.match(render_id):
@@ -122,7 +120,7 @@ async def render_get(request: Request, sb: Sandbox, version: str) -> Response:
     return json_response({"success": True, "message": "OK", "response": body})
 
 
-async def render_create(request: Request, sb: Sandbox, version: str) -> Response:
+async def render_create(request: Request, sb: SandboxState, version: str) -> Response:
     """POST render: checks only that timeline and output are objects, then queues."""
     try:
         edit = json.loads(await request.body())
@@ -139,7 +137,7 @@ async def render_create(request: Request, sb: Sandbox, version: str) -> Response
     return json_response({"success": True, "message": "Created", "response": queued}, 201)
 
 
-async def templates(request: Request, sb: Sandbox, version: str) -> Response:
+async def templates(request: Request, sb: SandboxState, version: str) -> Response:
     """GET templates: the whole list, unpaged, as the spec has it."""
     rows = [
         {"id": t.id, "name": t.name, "created": iso_z(t.created), "updated": iso_z(t.updated)}

@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import Response
 
 from media_assets.sandbox.responses import REASONS, iso_z, json_response
 from media_assets.sandbox.shotstack import UUID_RE
+from media_assets.sandbox.state import SandboxState
 from media_assets.sandbox.world import REGION, HostedAsset, Source, ingest_bucket
-
-if TYPE_CHECKING:
-    from media_assets.sandbox.server import Sandbox
 
 
 def api_error(status: int, detail: str) -> Response:
@@ -21,7 +19,7 @@ def api_error(status: int, detail: str) -> Response:
     return json_response({"errors": [error]}, status)
 
 
-def asset_item(sb: Sandbox, asset: HostedAsset) -> dict[str, Any]:
+def asset_item(sb: SandboxState, asset: HostedAsset) -> dict[str, Any]:
     """AssetResponseData at the sandbox clock; the id lives inside `attributes`."""
     now = sb.clock.now()
     status = asset.status_at(now)
@@ -41,13 +39,13 @@ def asset_item(sb: Sandbox, asset: HostedAsset) -> dict[str, Any]:
     return {"type": "asset", "attributes": attributes}
 
 
-def _visible(sb: Sandbox, asset: HostedAsset) -> bool:
+def _visible(sb: SandboxState, asset: HostedAsset) -> bool:
     """Hosted files exist only once their render is done at the sandbox clock."""
     render = sb.world.render(asset.render_id, asset.version)
     return render is not None and render.status_at(sb.clock.now()) == "done"
 
 
-async def asset_get(request: Request, sb: Sandbox, version: str) -> Response:
+async def asset_get(request: Request, sb: SandboxState, version: str) -> Response:
     """GET assets/{id}: one hosted file of this version."""
     asset_id = request.path_params["id"]
     if not UUID_RE.match(asset_id):
@@ -58,7 +56,7 @@ async def asset_get(request: Request, sb: Sandbox, version: str) -> Response:
     return json_response({"data": asset_item(sb, asset)})
 
 
-async def assets_by_render(request: Request, sb: Sandbox, version: str) -> Response:
+async def assets_by_render(request: Request, sb: SandboxState, version: str) -> Response:
     """GET assets/render/{id}: every hosted file of a render of this version.
 
     The spec gives this endpoint only a 200 whose `data` is an array, so a render that
@@ -73,7 +71,7 @@ async def assets_by_render(request: Request, sb: Sandbox, version: str) -> Respo
     return json_response({"data": [asset_item(sb, a) for a in assets]})
 
 
-def source_item(sb: Sandbox, source: Source, version: str) -> dict[str, Any]:
+def source_item(sb: SandboxState, source: Source, version: str) -> dict[str, Any]:
     """SourceResponseData: media facts only once the source is ready."""
     attributes: dict[str, Any] = {
         "id": source.id,
@@ -90,7 +88,7 @@ def source_item(sb: Sandbox, source: Source, version: str) -> dict[str, Any]:
     return {"type": "source", "id": source.id, "attributes": attributes}
 
 
-async def sources(request: Request, sb: Sandbox, version: str) -> Response:
+async def sources(request: Request, sb: SandboxState, version: str) -> Response:
     """GET sources: every ingested file of this version, unpaged."""
     rows = [source_item(sb, s, version) for s in sb.world.sources[version]]
     return json_response({"data": rows})

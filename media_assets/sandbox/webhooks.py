@@ -9,13 +9,11 @@ import threading
 import time
 import urllib.request
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from media_assets.sandbox.responses import iso_z
+from media_assets.sandbox.state import SandboxState
 from media_assets.sandbox.world import HostedAsset, Render, World
-
-if TYPE_CHECKING:
-    from media_assets.sandbox.server import Sandbox
 
 log = logging.getLogger(__name__)
 TICK_SECONDS = 0.2
@@ -84,7 +82,7 @@ def deliver(url: str, body: dict[str, Any], attempts: int = ATTEMPTS) -> bool:
 class CallbackNotifier:
     """Ticks while serving; renders and files already final when the sandbox started are not announced."""
 
-    def __init__(self, sb: Sandbox) -> None:
+    def __init__(self, sb: SandboxState) -> None:
         self._sb = sb
         world, now = sb.world, sb.clock.now()
         self._announced = {r.id for r in world.renders if now >= r.ready_at}

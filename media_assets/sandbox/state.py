@@ -1,0 +1,80 @@
+"""What every handler takes: the world, keys, clock, rate limits, faults, latency and request tallies."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+from media_assets.sandbox.clock import SandboxClock
+from media_assets.sandbox.guard import Fault, FaultBook, RateLimiter
+from media_assets.sandbox.world import World
+
+DEFAULT_PICSART_KEY = "sandbox-picsart-key"
+DEFAULT_SHOTSTACK_KEY = "sandbox-shotstack-key"
+
+
+class SandboxState:
+    """The sandbox's knobs and tallies; `endpoints` are the names faults and latency may target."""
+
+    def __init__(
+        self,
+        world: World,
+        endpoints: tuple[str, ...],
+        picsart_key: str = DEFAULT_PICSART_KEY,
+        shotstack_key: str = DEFAULT_SHOTSTACK_KEY,
+        latency: float = 0.0,
+        rate_limit_scale: float = 1.0,
+        rate_window_seconds: float = 60.0,
+        clock_speed: float = 1.0,
+        callback_url: str | None = None,
+        shotstack_stage_key: str | None = None,
+    ) -> None:
+        self.world = world
+        self.endpoints = endpoints
+        self.picsart_key = picsart_key
+        self.shotstack_key = shotstack_key
+        self.shotstack_stage_key = shotstack_stage_key
+        self.callback_url = callback_url
+        self.clock = SandboxClock(world.now, clock_speed)
+        self.limiter = RateLimiter(
+            window_seconds=rate_window_seconds,
+            scale=rate_limit_scale,
+            wall_clock=lambda: self.clock.now().timestamp(),
+        )
+        self.faults = FaultBook()
+        self.counts: Counter[str] = Counter()
+        # the headers of the latest request to each named endpoint, so tests can see what clients send
+        self.last_headers: dict[str, dict[str, str]] = {}
+        self.balance_calls = 0
+        self.base_url: str | None = None  # set while serving
+        self._latency: dict[str | None, float] = {None: latency}
+
+    def shotstack_key_for(self, version: str) -> str:
+        """Shotstack issues a key per environment; without a stage key, one key serves both."""
+        if version == "stage" and self.shotstack_stage_key is not None:
+            return self.shotstack_stage_key
+        return self.shotstack_key
+
+    def set_fault(self, endpoint: str, fault: Fault) -> None:
+        """Inject `fault` on a named endpoint (one of `endpoints`)."""
+        if endpoint not in self.endpoints:
+            raise ValueError(f"unknown endpoint {endpoint!r}; known: {', '.join(self.endpoints)}")
+        self.faults.set(endpoint, fault)
+
+    def clear_faults(self) -> None:
+        """Remove every injected fault."""
+        self.faults.clear()
+
+    def set_latency(self, seconds: float, endpoint: str | None = None) -> None:
+        """Delay responses globally, or for one endpoint (which then ignores the global)."""
+        if endpoint is not None and endpoint not in self.endpoints:
+            raise ValueError(f"unknown endpoint {endpoint!r}")
+        self._latency[endpoint] = seconds
+
+    def latency_for(self, endpoint: str) -> float:
+        """The delay that applies to `endpoint`."""
+        return self._latency.get(endpoint, self._latency[None])
+
+    def reset_counts(self) -> None:
+        """Forget request counts and the headers last seen."""
+        self.counts.clear()
+        self.last_headers.clear()
