@@ -5,16 +5,15 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, TypedDict
 
-from media_assets.sandbox.picsart_world import WORDS, generate_picsart
-from media_assets.sandbox.world import (
-    FIXED_NOW,
+from media_assets.sandbox.picsart_world import WORDS, PicsartWorld, generate_picsart
+from media_assets.sandbox.records import (
     VERSIONS,
+    HostedAsset,
     Render,
     Source,
     Template,
-    World,
     ingest_bucket,
     make_assets,
     new_uuid,
@@ -44,6 +43,19 @@ class WorldSize:
     ai_effects: int = 5
 
 
+class WorldContents(TypedDict):
+    """A generated world's fields, for `World(**contents)`."""
+
+    now: datetime
+    owner: str
+    picsart: PicsartWorld
+    renders: list[Render]
+    assets: list[HostedAsset]
+    templates: dict[str, list[Template]]
+    sources: dict[str, list[Source]]
+    rng: random.Random
+
+
 def _edit(rng: random.Random) -> dict[str, Any]:
     """A valid Edit: a video clip then a title, 5..120 s long, sometimes with poster/thumbnail."""
     total = rng.randint(500, 12000)
@@ -62,18 +74,19 @@ def _edit(rng: random.Random) -> dict[str, Any]:
     return {"timeline": {"tracks": [{"clips": clips}]}, "output": output}
 
 
-def _renders(world: World, rng: random.Random, size: WorldSize, version: str) -> None:
-    """Finished renders spread over 14 days, plus a share still in progress at world.now."""
+def _renders(world: WorldContents, rng: random.Random, size: WorldSize, version: str) -> None:
+    """Finished renders spread over 14 days, plus a share still in progress at the world's now."""
+    now = world["now"]
     count = size.renders_v1 if version == "v1" else size.renders_stage
     pending = set(rng.sample(range(count), round(count * size.pending_share)))
     for n in range(count):
         failed = rng.random() < size.failed_share
         ms = rng.randint(2000, 90000)
         if n in pending:
-            created = world.now - timedelta(seconds=rng.randint(1, 20))
-            ready_at = world.now + timedelta(seconds=rng.randint(5, 60))
+            created = now - timedelta(seconds=rng.randint(1, 20))
+            ready_at = now + timedelta(seconds=rng.randint(5, 60))
         else:
-            created = world.now - timedelta(seconds=rng.randint(3600, 14 * 86400))
+            created = now - timedelta(seconds=rng.randint(3600, 14 * 86400))
             ready_at = created + timedelta(milliseconds=ms)
         render = Render(
             id=new_uuid(rng),
@@ -83,13 +96,13 @@ def _renders(world: World, rng: random.Random, size: WorldSize, version: str) ->
             ready_at=ready_at,
             final_status="failed" if failed else "done",
             render_time_ms=ms,
-            owner=world.owner,
+            owner=world["owner"],
             error=rng.choice(RENDER_ERRORS) if failed else None,
         )
-        world.renders.append(render)
+        world["renders"].append(render)
         if not failed:
-            world.assets.extend(make_assets(render, rng, failed_share=0.1))
-    world.renders.sort(key=lambda r: (r.version != "v1", r.created))
+            world["assets"].extend(make_assets(render, rng, failed_share=0.1))
+    world["renders"].sort(key=lambda r: (r.version != "v1", r.created))
 
 
 def _source_id(rng: random.Random) -> str:
@@ -98,9 +111,9 @@ def _source_id(rng: random.Random) -> str:
     return "-".join(chars[a:b] for a, b in ((0, 8), (8, 12), (12, 16), (16, 20), (20, 32)))
 
 
-def _source(rng: random.Random, world: World, version: str) -> Source:
+def _source(rng: random.Random, now: datetime, owner: str, version: str) -> Source:
     """An ingested clip, mostly ready, with zero to two renditions."""
-    created = world.now - timedelta(seconds=rng.randint(3600, 30 * 86400))
+    created = now - timedelta(seconds=rng.randint(3600, 30 * 86400))
     sid = _source_id(rng)
     width, height = rng.choice([(1920, 1080), (1280, 720), (1080, 1920)])
     duration = round(rng.uniform(3, 180), 2)
@@ -110,9 +123,9 @@ def _source(rng: random.Random, world: World, version: str) -> Source:
     renditions = [
         {
             "id": rids[k],
-            "owner": world.owner,
+            "owner": owner,
             "status": "ready",
-            "url": f"{ingest_bucket(version)}/{world.owner}/{sid}/{rids[k]}.mp4",
+            "url": f"{ingest_bucket(version)}/{owner}/{sid}/{rids[k]}.mp4",
             "executionTime": round(rng.uniform(1000, 20000), 1),
             "width": width // (k + 2),
             "height": height // (k + 2),
@@ -135,19 +148,27 @@ def _source(rng: random.Random, world: World, version: str) -> Source:
     )
 
 
-def generate_world(seed: int, size: WorldSize | None = None, now: datetime | None = None) -> World:
-    """Build a world deterministically: one Random(seed) drives every draw in a fixed order."""
-    size = size or WorldSize()
+def generate_contents(seed: int, size: WorldSize, now: datetime) -> WorldContents:
+    """A world's fields, drawn deterministically: one Random(seed) drives every draw in a fixed order."""
     rng = random.Random(seed)
-    world = World(now=now or FIXED_NOW, owner=f"sbx{rng.getrandbits(28):07x}")
-    world.picsart = generate_picsart(rng, size, world.now)
+    owner = f"sbx{rng.getrandbits(28):07x}"
+    world = WorldContents(
+        now=now,
+        owner=owner,
+        picsart=generate_picsart(rng, size, now),
+        renders=[],
+        assets=[],
+        templates={v: [] for v in VERSIONS},
+        sources={v: [] for v in VERSIONS},
+        rng=rng,
+    )
     for version in VERSIONS:
         _renders(world, rng, size, version)
         for n in range(size.templates):
-            created = world.now - timedelta(seconds=rng.randint(86400, 90 * 86400))
+            created = now - timedelta(seconds=rng.randint(86400, 90 * 86400))
             name = f"{rng.choice(WORDS).title()} template {n + 1}"
             updated = created + timedelta(seconds=rng.randint(0, 86400))
-            world.templates[version].append(Template(new_uuid(rng), name, created, updated))
-        world.sources[version] = [_source(rng, world, version) for _ in range(size.sources)]
-    world.rng = random.Random(rng.getrandbits(64))
+            world["templates"][version].append(Template(new_uuid(rng), name, created, updated))
+        world["sources"][version] = [_source(rng, now, owner, version) for _ in range(size.sources)]
+    world["rng"] = random.Random(rng.getrandbits(64))
     return world

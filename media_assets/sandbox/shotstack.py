@@ -10,10 +10,10 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import Response
 
+from media_assets.sandbox.records import POSTER_SUFFIX, THUMB_SUFFIX, VERSIONS, Render
 from media_assets.sandbox.responses import REASONS, gateway_error, iso_z, json_response
 from media_assets.sandbox.responses import shotstack_fault as fault_response
 from media_assets.sandbox.state import SandboxState
-from media_assets.sandbox.world import POSTER_SUFFIX, THUMB_SUFFIX, VERSIONS, Render
 
 Handler = Callable[[Request, SandboxState, str], Awaitable[Response]]
 # requests per window per key, by API and version (the publisher's table)

@@ -7,10 +7,10 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import Response
 
+from media_assets.sandbox.records import REGION, HostedAsset, Source, ingest_bucket
 from media_assets.sandbox.responses import REASONS, iso_z, json_response
 from media_assets.sandbox.shotstack import UUID_RE
 from media_assets.sandbox.state import SandboxState
-from media_assets.sandbox.world import REGION, HostedAsset, Source, ingest_bucket
 
 
 def api_error(status: int, detail: str) -> Response:

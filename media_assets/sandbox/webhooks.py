@@ -11,9 +11,10 @@ import urllib.request
 from datetime import datetime
 from typing import Any
 
+from media_assets.sandbox.records import HostedAsset, Render
 from media_assets.sandbox.responses import iso_z
 from media_assets.sandbox.state import SandboxState
-from media_assets.sandbox.world import HostedAsset, Render, World
+from media_assets.sandbox.world import World
 
 log = logging.getLogger(__name__)
 TICK_SECONDS = 0.2
