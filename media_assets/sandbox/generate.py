@@ -1,4 +1,4 @@
-"""Seeded generation of a whole sandbox world from (seed, size, now)."""
+"""Seeded generation of a whole world's contents from (seed, size, now)."""
 
 from __future__ import annotations
 

@@ -1,5 +1,4 @@
-"""Shotstack webhook emulation: POST a render's outcome once it is done or failed, then one
-notice per hosted file once Serve has copied it (or failed to), as the spec's `callback` says."""
+"""Shotstack's webhooks: POST each render's outcome, then each hosted file's copy, to its callback URL."""
 
 from __future__ import annotations
 
