@@ -115,3 +115,21 @@ def test_two_runs_at_once_share_the_duckdb_file(
     assert first[1] <= second[0], f"the dlt steps overlap: {steps}"
     assert count(str(warehouse), "picsart_data.genai_models") == len(world.picsart.models)
     assert count(str(warehouse), "shotstack_data.renders") == len(world.render_ids("v1"))
+
+
+LOCATIONS = "{ workspaceOrError { ... on Workspace { locationEntries { name } } } }"
+
+
+def test_dg_dev_and_dagster_dev_load_the_same_location(tmp_path: Path) -> None:
+    """Both commands name the location `media_assets`, whatever the checkout's folder is called.
+
+    Sensor cursors and schedule state are kept per location name: under another name, the sensors
+    would start without their cursors and launch runs again for renders already handled.
+    """
+    names = {}
+    for tool, workspace in (("dagster", True), ("dg", False)):
+        env = {"DAGSTER_HOME": str(instance_home(tmp_path / tool)), "NO_COLOR": "1"}
+        with serve_ui([bin_path(tool), "dev"], env, tmp_path / f"{tool}.log", workspace=workspace) as graphql:
+            entries = graphql(LOCATIONS)["workspaceOrError"]["locationEntries"]
+            names[tool] = [entry["name"] for entry in entries]
+    assert names == {"dagster": ["media_assets"], "dg": ["media_assets"]}

@@ -85,11 +85,17 @@ class GraphQL:
 
 @contextmanager
 def serve_ui(
-    command: Sequence[str], env: dict[str, str], log: Path, timeout: float = 180
+    command: Sequence[str], env: dict[str, str], log: Path, timeout: float = 180, workspace: bool = True
 ) -> Iterator[GraphQL]:
-    """Start the UI process, wait until its GraphQL answers, and stop it with its children."""
+    """Start the UI process, wait until its GraphQL answers, and stop it with its children.
+
+    With `workspace`, the process is told to load workspace.yaml, as `dagster dev` is in the README;
+    without, it finds the project on its own, as `dg dev` does.
+    """
     port = free_port()
-    args = [*command, "-h", "127.0.0.1", "-p", str(port), "-w", str(ROOT / "workspace.yaml")]
+    args = [*command, "-h", "127.0.0.1", "-p", str(port)]
+    if workspace:
+        args += ["-w", str(ROOT / "workspace.yaml")]
     with open(log, "w") as out:
         process = subprocess.Popen(
             args,
