@@ -3,6 +3,7 @@
 import os
 import subprocess
 import sys
+from pathlib import Path
 
 import dagster as dg
 
@@ -19,6 +20,7 @@ PICSART = [
     "video_tools_info",
 ]
 SHOTSTACK = ["assets", "assets_by_render", "ingest_sources", "renders", "templates"]
+USAGE = ["credit_balance_daily", "render_usage_daily", "render_usage_summary"]
 
 
 def test_asset_keys_groups_and_kinds() -> None:
@@ -49,19 +51,33 @@ def test_renders_to_assets_by_render_is_the_only_dlt_edge() -> None:
 
 
 LOAD_OFFLINE = """
-import socket
+import builtins, io, socket
 def refuse(*args, **kwargs):
     raise AssertionError("the code location touched the network")
 socket.socket.connect = refuse
 socket.create_connection = refuse
+opened = []
+real_open = builtins.open
+def recording_open(file, *args, **kwargs):
+    opened.append(str(file))
+    return real_open(file, *args, **kwargs)
+builtins.open = io.open = recording_open
 from media_assets.definitions import defs
-print(len(defs().resolve_asset_graph().get_all_asset_keys()))
+settings = (".dlt", ".toml", ".yaml", ".duckdb")
+print("read at import:", [f for f in opened if any(mark in f for mark in settings)])
+loaded = defs()
+print("read at load:", [f for f in opened if any(mark in f for mark in settings)])
+print(len(loaded.resolve_asset_graph().get_all_asset_keys()))
 """
 
 
-def test_location_loads_with_empty_environment(tmp_path) -> None:
-    """With no environment and no secrets file, and sockets refused, the definitions still load."""
-    env = {"PATH": os.environ["PATH"], "HOME": str(tmp_path), "DLT_DATA_DIR": str(tmp_path)}
+def test_location_loads_with_empty_environment(tmp_path: Path) -> None:
+    """No keys, no network, and no file read at import or written at load: the definitions still load.
+
+    Only loading the definitions reads the project's settings; dlt's folders stay untouched until a run.
+    """
+    data = tmp_path / "dlt"
+    env = {"PATH": os.environ["PATH"], "HOME": str(tmp_path), "DLT_DATA_DIR": str(data)}
     done = subprocess.run(
         [sys.executable, "-c", LOAD_OFFLINE],
         cwd=tmp_path,
@@ -71,7 +87,12 @@ def test_location_loads_with_empty_environment(tmp_path) -> None:
         timeout=120,
     )
     assert done.returncode == 0, done.stderr
-    assert int(done.stdout.strip().splitlines()[-1]) >= 12
+    lines = done.stdout.strip().splitlines()
+    assert "read at import: []" in lines
+    assert any(line.startswith("read at load:") and "config.toml" in line for line in lines), lines
+    assert int(lines[-1]) == len(PICSART) + len(SHOTSTACK) + len(USAGE)
+    assert not data.exists(), "loading the definitions wrote into dlt's data folder"
+    assert sorted(p.name for p in tmp_path.iterdir()) == [], "loading the definitions wrote a file"
 
 
 def test_dg_lists_the_definitions() -> None:
