@@ -1,4 +1,4 @@
-"""Picsart's resources as one @dlt_assets, and the schedules that keep the balance and catalogue fresh."""
+"""Picsart's resources as one @dlt_assets, and the hourly balance snapshot."""
 
 from collections.abc import Iterator
 
@@ -7,7 +7,7 @@ from dagster_dlt import DagsterDltResource, dlt_assets
 
 from ..lib import loading
 from ..lib.errors import explained
-from ..lib.naming import BALANCE, PICSART, SHOTSTACK
+from ..lib.naming import BALANCE, PICSART
 from ..lib.schedules import keyed_schedule
 from ..lib.translator import PICSART_TRANSLATOR
 from ..lib.warehouse import WRITERS_POOL, Warehouse
@@ -40,25 +40,8 @@ def defs() -> dg.Definitions:
         yield from results
 
     balance = dg.define_asset_job("refresh_balance", selection=dg.AssetSelection.assets(BALANCE))
-    catalogue = dg.define_asset_job(
-        "refresh_catalogue",
-        selection=dg.AssetSelection.assets(
-            SHOTSTACK.key("templates"),
-            SHOTSTACK.key("ingest_sources"),
-            PICSART.key("effects"),
-            PICSART.key("ai_effects"),
-        ),
-    )
     return dg.Definitions(
         assets=[picsart_assets],
-        jobs=[balance, catalogue],
-        schedules=[
-            keyed_schedule(balance, "0 * * * *", (PICSART,), "Hourly: a Picsart balance snapshot."),
-            keyed_schedule(
-                catalogue,
-                "0 6 * * *",
-                (PICSART, SHOTSTACK),
-                "Daily at 06:00 UTC: templates, ingested sources and effects.",
-            ),
-        ],
+        jobs=[balance],
+        schedules=[keyed_schedule(balance, "0 * * * *", (PICSART,), "Hourly: a Picsart balance snapshot.")],
     )
