@@ -8,7 +8,7 @@ from dagster_duckdb import DuckDBResource
 from ...lib.naming import ASSETS_BY_RENDER, BALANCE, RENDERS
 from ...lib.settings import UsageThresholds
 from ...lib.warehouse import WRITERS_POOL
-from .tables import DATASETS, SCHEMA, number
+from .tables import DATASETS, SCHEMA, number, query
 
 # checks open the warehouse file too, so they run in the writers' pool instead of hitting its lock
 WARN, ERROR, POOL = dg.AssetCheckSeverity.WARN, dg.AssetCheckSeverity.ERROR, WRITERS_POOL
@@ -121,21 +121,15 @@ def render_failure_rate_below_limit(
     """Of the renders created in the last 24 hours that finished, few failed."""
     since = datetime.now(UTC) - timedelta(days=1)
     with duckdb.get_connection() as con:
-        failed, finished, ids = con.execute(
-            "select count(*) filter (where status = 'failed'), count(*), "
-            "list(id order by id) filter (where status = 'failed') "
-            f"from {SHOTSTACK}.renders where created >= ? and status in ('done', 'failed')",
-            [since],
-        ).fetchone()
-    rate = failed / finished if finished else None
-    limit = usage_thresholds.max_failure_rate
+        (last_day,) = query(con, "render_failures_last_day", {"since": since}).records()
+    rate, limit = last_day["failure_rate"], usage_thresholds.max_failure_rate
     return dg.AssetCheckResult(
         passed=rate is None or rate <= limit,
         severity=WARN,
         metadata={
             "failure_rate": number(rate),
-            "renders_finished": finished,
-            "failed_ids": dg.MetadataValue.json(ids or []),
+            "renders_finished": last_day["renders_finished"],
+            "failed_ids": dg.MetadataValue.json(last_day["failed_ids"] or []),
             "max_failure_rate": limit,
         },
     )

@@ -14,6 +14,8 @@ from ...lib.naming import APIS, USAGE_GROUP, api_of_dataset
 SCHEMA = USAGE_GROUP
 # the SQL files name each API's dataset as {<api>}: written once, in the naming scheme
 DATASETS = {api.name: api.dataset for api in APIS}
+# ...and this schema, which also holds the shared macros (sql/macros.sql), as {usage}
+NAMES = {**DATASETS, "usage": SCHEMA}
 PREVIEW_ROWS = 10
 MISSING_TABLE = re.compile(r'Table with name "?(\w+)\.(\w+)"? does not exist')
 
@@ -32,18 +34,33 @@ class Table:
 
 
 def sql(name: str) -> str:
-    """The SELECT that defines usage.<name>, from defs/usage/sql/<name>.sql, with the datasets filled in."""
-    return (files(__package__) / "sql" / f"{name}.sql").read_text(encoding="utf-8").format(**DATASETS)
+    """The SQL in defs/usage/sql/<name>.sql, with the datasets and the usage schema filled in."""
+    return (files(__package__) / "sql" / f"{name}.sql").read_text(encoding="utf-8").format(**NAMES)
+
+
+def define_macros(con: DuckDBPyConnection) -> None:
+    """Create the usage schema and (re)define its macros, the figures every usage query shares."""
+    con.execute(f"create schema if not exists {SCHEMA}")
+    con.execute(sql("macros"))
 
 
 def rebuild(con: DuckDBPyConnection, name: str) -> Table:
     """Replace usage.<name> with a fresh result of its SQL, so a rerun never double counts."""
-    con.execute(f"create schema if not exists {SCHEMA}")
+    define_macros(con)
     try:
         con.execute(f"create or replace table {SCHEMA}.{name} as {sql(name)}")
     except CatalogException as error:
         raise missing_input(name, error) from None
-    cursor = con.execute(f"select * from {SCHEMA}.{name}")
+    return _table(con.execute(f"select * from {SCHEMA}.{name}"))
+
+
+def query(con: DuckDBPyConnection, name: str, parameters: dict[str, Any] | None = None) -> Table:
+    """The result of the SELECT in sql/<name>.sql; it may use the usage macros."""
+    define_macros(con)
+    return _table(con.execute(sql(name), parameters))
+
+
+def _table(cursor: DuckDBPyConnection) -> Table:
     columns = [d[0] for d in cursor.description]
     types = [str(d[1]) for d in cursor.description]
     return Table(columns=columns, types=types, rows=cursor.fetchall())

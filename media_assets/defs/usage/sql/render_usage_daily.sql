@@ -50,8 +50,7 @@ select
     mean_render_seconds,
     p95_render_seconds,
     render_time_ratio,
-    -- failed share of the renders that finished; null on a day where none finished
-    renders_failed / nullif(renders_done + renders_failed, 0) as failure_rate,
+    {usage}.failure_rate(renders_failed, renders_done) as failure_rate,
     coalesce(hosted_assets, 0) as hosted_assets
 from render_days
 full join asset_days using (day, version)

@@ -50,7 +50,7 @@ select
     mean_render_seconds,
     p95_render_seconds,
     render_time_ratio,
-    renders_failed / nullif(renders_done + renders_failed, 0) as failure_rate,
+    {usage}.failure_rate(renders_failed, renders_done) as failure_rate,
     hosted_assets
 from totals
 order by version <> 'all', version
