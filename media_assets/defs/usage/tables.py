@@ -4,6 +4,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from importlib.resources import files
+from string import Formatter
 from typing import Any
 
 import dagster as dg
@@ -34,8 +35,14 @@ class Table:
 
 
 def sql(name: str) -> str:
-    """The SQL in defs/usage/sql/<name>.sql, with the datasets and the usage schema filled in."""
-    return (files(__package__) / "sql" / f"{name}.sql").read_text(encoding="utf-8").format(**NAMES)
+    """The SQL in defs/usage/sql/<name>.sql with its placeholders filled in.
+
+    {picsart}, {shotstack} and {usage} name schemas; any other {<file>} stands for the query in
+    sql/<file>.sql, which the file names as a CTE: a query written once serves several tables.
+    """
+    text = (files(__package__) / "sql" / f"{name}.sql").read_text(encoding="utf-8")
+    shared = {field for _, field, _, _ in Formatter().parse(text) if field and field not in NAMES}
+    return text.format(**NAMES, **{other: sql(other) for other in shared})
 
 
 def define_macros(con: DuckDBPyConnection) -> None:
