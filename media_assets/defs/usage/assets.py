@@ -6,7 +6,7 @@ from dagster_duckdb import DuckDBResource
 from ...lib.naming import ASSETS_BY_RENDER, BALANCE, RENDERS, USAGE_GROUP
 from ...lib.schedules import sensor_status
 from ...lib.warehouse import WRITERS_POOL
-from .tables import number, rebuild, table_metadata
+from .tables import number, query, rebuild, table_metadata
 
 
 def _usage_asset(deps: list[dg.AssetKey]):
@@ -36,14 +36,9 @@ def credit_balance_daily(duckdb: DuckDBResource) -> dg.MaterializeResult:
     )
 
 
-def _render_figures(rows: list[dict]) -> dict[str, dg.MetadataValue]:
-    """Output minutes and failure rate over `rows`, so the UI can plot them run after run."""
-    done = sum(r["renders_done"] for r in rows)
-    failed = sum(r["renders_failed"] for r in rows)
-    return {
-        "minutes_rendered": number(sum(r["minutes_rendered"] for r in rows)),
-        "failure_rate": number(failed / (done + failed) if done + failed else None),
-    }
+def _render_figures(figures: dict) -> dict[str, dg.MetadataValue]:
+    """Output minutes and failure rate as a usage table states them, so the UI can plot them run after run."""
+    return {name: number(figures.get(name)) for name in ("minutes_rendered", "failure_rate")}
 
 
 @_usage_asset(deps=[RENDERS, ASSETS_BY_RENDER])
@@ -51,15 +46,9 @@ def render_usage_daily(duckdb: DuckDBResource) -> dg.MaterializeResult:
     """Shotstack renders per UTC day and API version: outcomes, output minutes, render speed, failures."""
     with duckdb.get_connection() as con:
         table = rebuild(con, "render_usage_daily")
-    records = table.records()
-    last_day = records[-1]["day"] if records else None
-    # the figures of the newest day, every version together
-    return dg.MaterializeResult(
-        metadata={
-            **table_metadata(table),
-            **_render_figures([r for r in records if r["day"] == last_day]),
-        }
-    )
+        # the figures of the newest day, every version together
+        (newest_day,) = query(con, "render_usage_newest_day").records()
+    return dg.MaterializeResult(metadata={**table_metadata(table), **_render_figures(newest_day)})
 
 
 @_usage_asset(deps=[RENDERS, ASSETS_BY_RENDER])
@@ -67,7 +56,7 @@ def render_usage_summary(duckdb: DuckDBResource) -> dg.MaterializeResult:
     """Whole-period Shotstack totals per API version and overall: the figures a dashboard shows first."""
     with duckdb.get_connection() as con:
         table = rebuild(con, "render_usage_summary")
-    overall = [r for r in table.records() if r["version"] == "all"]
+    overall = next((r for r in table.records() if r["version"] == "all"), {})
     return dg.MaterializeResult(
         metadata={**table_metadata(table, latest_first=False), **_render_figures(overall)}
     )
