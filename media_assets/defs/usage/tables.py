@@ -1,4 +1,4 @@
-"""Rebuild a usage table from its SQL file and describe the result for Dagster's UI."""
+"""Usage tables rebuilt from their SQL files, the shared macros and queries, and their UI metadata."""
 
 import re
 from collections.abc import Sequence

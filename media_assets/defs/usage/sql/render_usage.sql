@@ -45,7 +45,8 @@ totals as (
         count(*) filter (where event = 'render') as renders,
         count(*) filter (where status = 'done') as renders_done,
         count(*) filter (where status = 'failed') as renders_failed,
-        count(*) filter (where event = 'render' and status not in ('done', 'failed')) as renders_in_progress,
+        count(*) filter (where event = 'render' and status not in ('done', 'failed'))
+            as renders_in_progress,
         coalesce(sum(duration) filter (where status = 'done'), 0) / 60 as minutes_rendered,
         avg(render_seconds) filter (where status = 'done') as mean_render_seconds,
         quantile_cont(render_seconds, 0.95) filter (where status = 'done') as p95_render_seconds,
