@@ -110,7 +110,10 @@ def test_renditions_have_ingest_ids_and_urls() -> None:
     """Renditions, like sources, have 8-4-4-4-12 ids, and live in the sources bucket as
     <owner>/<source id>/<rendition id>.<ext> (the spec's RenditionResponseAttributes)."""
     seen = 0
-    with serving(World.generate(seed=7, size=WorldSize(sources=12))) as sb:
+    world = World.generate(seed=7, size=WorldSize(sources=12))
+    expected = sum(len(source.renditions) for version in ("v1", "stage") for source in world.sources[version])
+    assert expected >= 2, "the world holds renditions to check"
+    with serving(world) as sb:
         for version in ("v1", "stage"):
             for item in call(sb, "GET", f"/ingest/{version}/sources").json()["data"]:
                 source = item["attributes"]
@@ -121,7 +124,7 @@ def test_renditions_have_ingest_ids_and_urls() -> None:
                     assert KSUID_RE.match(rendition["id"]) and rendition["id"] != source["id"]
                     path = f"{source['owner']}/{source['id']}/{rendition['id']}.mp4"
                     assert rendition["url"] == f"{INGEST_BUCKET.format(version)}/{path}"
-    assert seen >= 2
+    assert seen == expected
 
 
 def test_keys_are_per_environment() -> None:
