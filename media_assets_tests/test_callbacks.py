@@ -86,3 +86,13 @@ def test_sandbox_calls_the_receiver_when_a_render_finishes(tmp_path: Path) -> No
             while not list(tmp_path.glob("*.txt")) and time.monotonic() < deadline:
                 time.sleep(0.1)
     assert scan(tmp_path, None).new_ids == [RENDER_ID]
+
+
+@pytest.mark.parametrize("render_id", [f"{RENDER_ID}\n", f" {RENDER_ID}", f"{RENDER_ID}\n<script>"])
+def test_id_that_is_not_exactly_a_render_id_is_refused(tmp_path: Path, render_id: str) -> None:
+    """A newline or anything else around the UUID is refused, never echoed, and writes nothing."""
+    with receiver(tmp_path) as url:
+        response = requests.post(url, json=callback(render_id), timeout=10)
+    assert response.status_code == 400
+    assert render_id not in response.text and "script" not in response.text
+    assert list(tmp_path.iterdir()) == []

@@ -7,7 +7,8 @@ import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 
-UUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
+# use with fullmatch: `$` would let a trailing newline through
+UUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
 # names a writer uses while a file is still being written
 UNFINISHED_SUFFIXES = (".tmp", ".part")
 
@@ -45,7 +46,7 @@ def scan(folder: Path, cursor: str | None) -> InboxScan:
             render_id = line.strip().lower()
             if not render_id or render_id.startswith("#"):
                 continue
-            if not UUID.match(render_id):
+            if not UUID.fullmatch(render_id):
                 result.problems.append(f"{path.name}: {line.strip()[:40]!r} is not a render id, skipped")
             elif render_id not in seen:
                 seen.add(render_id)

@@ -46,11 +46,12 @@ def build_callbacks_app(inbox: Path, token: str | None = None) -> Starlette:
             return JSONResponse({"message": "Body is not JSON"}, 400)
         if not isinstance(payload, dict) or not all(name in payload for name in ("type", "id", "status")):
             return JSONResponse({"message": f"Expected a render callback with {CALLBACK_FIELDS}"}, 400)
-        if not isinstance(payload["id"], str) or not UUID.match(payload["id"]):
-            return JSONResponse({"message": "id is not a render id"}, 400)
+        if not isinstance(payload["id"], str) or not UUID.fullmatch(payload["id"]):
+            return JSONResponse({"message": "id is not a render id (a UUID, nothing around it)"}, 400)
         if payload["type"] != "edit":
             return JSONResponse({"message": "Ignored: not a render callback"}, 202)
-        drop_ids(inbox, [payload["id"].lower()], prefix="callback")
-        return JSONResponse({"message": "Queued", "id": payload["id"]}, 200)
+        render_id = payload["id"].lower()  # a checked UUID: the only input ever echoed
+        drop_ids(inbox, [render_id], prefix="callback")
+        return JSONResponse({"message": "Queued", "id": render_id}, 200)
 
     return Starlette(routes=[Route(CALLBACK_PATH, receive, methods=["POST"])])
