@@ -96,3 +96,14 @@ def test_id_that_is_not_exactly_a_render_id_is_refused(tmp_path: Path, render_id
     assert response.status_code == 400
     assert render_id not in response.text and "script" not in response.text
     assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("nested", [b"[" * 5000 + b"]" * 5000, b'{"a":' * 2000 + b"1" + b"}" * 2000])
+def test_deeply_nested_json_is_refused_with_a_clear_message(tmp_path: Path, nested: bytes) -> None:
+    """10 KB of nesting is a client's mistake (400 saying so), not a server error."""
+    assert len(nested) <= MAX_BODY_BYTES
+    with receiver(tmp_path) as url:
+        response = requests.post(url, data=nested, headers={"Content-Type": "application/json"}, timeout=10)
+    assert response.status_code == 400
+    assert "nested" in response.json()["message"]
+    assert list(tmp_path.iterdir()) == []

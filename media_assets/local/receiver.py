@@ -44,6 +44,8 @@ def build_callbacks_app(inbox: Path, token: str | None = None) -> Starlette:
             payload = json.loads(body)
         except ValueError:
             return JSONResponse({"message": "Body is not JSON"}, 400)
+        except RecursionError:  # a render callback is one flat object; this is the client's error
+            return JSONResponse({"message": "Body is JSON nested too deeply to be a render callback"}, 400)
         if not isinstance(payload, dict) or not all(name in payload for name in ("type", "id", "status")):
             return JSONResponse({"message": f"Expected a render callback with {CALLBACK_FIELDS}"}, 400)
         if not isinstance(payload["id"], str) or not UUID.fullmatch(payload["id"]):
