@@ -1,8 +1,10 @@
 """The webhook receiver turns Shotstack render callbacks into inbox files, and rejects bad bodies."""
 
+import socket
 import time
 from datetime import timedelta
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 import requests
@@ -106,4 +108,30 @@ def test_deeply_nested_json_is_refused_with_a_clear_message(tmp_path: Path, nest
         response = requests.post(url, data=nested, headers={"Content-Type": "application/json"}, timeout=10)
     assert response.status_code == 400
     assert "nested" in response.json()["message"]
+    assert list(tmp_path.iterdir()) == []
+
+
+def read_until_closed(sock: socket.socket) -> bytes:
+    """Everything the server sends until it closes; socket.timeout if it neither answers nor closes."""
+    received = b""
+    while chunk := sock.recv(4096):
+        received += chunk
+    return received
+
+
+def test_body_cut_off_midway_is_answered_in_bounded_time(tmp_path: Path) -> None:
+    """A client that promises 1000 bytes and sends 9 gets a 408 and a closed connection, not a hang."""
+    with receiver(tmp_path, body_timeout=1.0) as url:
+        target = urlsplit(url)
+        with socket.create_connection((target.hostname, target.port), timeout=20) as sock:
+            started = time.monotonic()
+            sock.sendall(
+                f"POST {target.path} HTTP/1.1\r\nHost: {target.netloc}\r\n".encode()
+                + b"Content-Type: application/json\r\nContent-Length: 1000\r\n\r\n"
+                + b'{"type": '
+            )
+            answer = read_until_closed(sock)
+            waited = time.monotonic() - started
+    assert answer.startswith(b"HTTP/1.1 408"), answer
+    assert 1.0 <= waited < 6, "answered once the body timeout passed"
     assert list(tmp_path.iterdir()) == []

@@ -1,5 +1,6 @@
 """The webhook receiver: Shotstack's render callbacks become render ids in the inbox."""
 
+import asyncio
 import hmac
 import json
 from pathlib import Path
@@ -12,32 +13,45 @@ from starlette.routing import Route
 from ..lib.inbox import UUID, drop_ids
 
 MAX_BODY_BYTES = 16 * 1024
+# uvicorn has no body read timeout: a client that sends less than its Content-Length would hold the
+# request open for ever. A render callback is under 1 KiB, so this is generous.
+BODY_TIMEOUT_SECONDS = 10.0
 CALLBACK_PATH = "/callbacks/shotstack"
 # fields of Shotstack's render callback body
 CALLBACK_FIELDS = ("type", "action", "id", "owner", "status", "url", "error", "completed")
 
 
-async def _read_limited(request: Request) -> bytes | None:
-    """The body, or None when it is larger than MAX_BODY_BYTES (checked while reading)."""
+async def _read_limited(request: Request, timeout: float) -> bytes | None:
+    """The body, or None when it is larger than MAX_BODY_BYTES (checked while reading).
+
+    Raises TimeoutError when the whole body has not arrived within `timeout` seconds.
+    """
     declared = request.headers.get("content-length")
     if declared and declared.isdigit() and int(declared) > MAX_BODY_BYTES:
         return None
     body = b""
-    async for chunk in request.stream():
-        body += chunk
-        if len(body) > MAX_BODY_BYTES:
-            return None
+    async with asyncio.timeout(timeout):
+        async for chunk in request.stream():
+            body += chunk
+            if len(body) > MAX_BODY_BYTES:
+                return None
     return body
 
 
-def build_callbacks_app(inbox: Path, token: str | None = None) -> Starlette:
+def build_callbacks_app(
+    inbox: Path, token: str | None = None, body_timeout: float = BODY_TIMEOUT_SECONDS
+) -> Starlette:
     """An app that writes the id of every valid render callback into `inbox`."""
 
     async def receive(request: Request) -> JSONResponse:
         given = request.query_params.get("token") or request.headers.get("x-callback-token") or ""
         if token and not hmac.compare_digest(given.encode(), token.encode()):
             return JSONResponse({"message": "Forbidden"}, 403)
-        body = await _read_limited(request)
+        try:
+            body = await _read_limited(request, body_timeout)
+        except TimeoutError:
+            message = f"Body not received within {body_timeout:g} s of its headers"
+            return JSONResponse({"message": message}, 408, headers={"Connection": "close"})
         if body is None:
             return JSONResponse({"message": f"Body larger than {MAX_BODY_BYTES} bytes"}, 413)
         try:

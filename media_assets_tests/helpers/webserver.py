@@ -132,12 +132,14 @@ def bin_path(name: str) -> str:
 
 
 @contextmanager
-def receiver(inbox: Path, token: str | None = None) -> Iterator[str]:
-    """The receiver on a free loopback port, in a thread; yields its callback URL."""
+def receiver(inbox: Path, token: str | None = None, **options: float) -> Iterator[str]:
+    """The receiver on a free loopback port, in a thread; yields its callback URL.
+
+    `options` go to `build_callbacks_app` (e.g. a short `body_timeout`).
+    """
     port = free_port()
-    server = uvicorn.Server(
-        uvicorn.Config(build_callbacks_app(inbox, token), host="127.0.0.1", port=port, log_level="warning")
-    )
+    app = build_callbacks_app(inbox, token, **options)
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     while not server.started:
