@@ -1,7 +1,6 @@
 """Render tracking: inbox sensor, finished-render asset sensor, refreshes counted by the sandbox."""
 
 import json
-import logging
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -71,45 +70,6 @@ def test_half_written_file_waits_and_is_not_lost(tmp_path: Path, monkeypatch: py
             dg.build_sensor_context(instance=instance, cursor=tick.cursor)
         )
         assert later.run_requests[0].run_config["ops"]["shotstack"]["config"]["render_ids"] == [second_id]
-
-
-class Recorded(logging.Handler):
-    """Keeps what a sensor logs: its logger is dagster's own, outside the tree pytest's caplog sees."""
-
-    def __init__(self) -> None:
-        super().__init__(logging.DEBUG)
-        self.records: list[logging.LogRecord] = []
-
-    def emit(self, record: logging.LogRecord) -> None:
-        self.records.append(record)
-
-
-def test_unreadable_inbox_file_warns_then_is_read_once_rewritten(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """Bytes that are not UTF-8 start no run and say so as a warning; the file is not skipped for good."""
-    monkeypatch.setenv("MEDIA_ASSETS__INBOX_DIR", str(tmp_path))
-    ids = ["4f9a7d8c-5b6e-4a7f-9c2d-1e0f9a8b7c6d", "5a0b8e9d-6c7f-4b8a-8d3e-2f1a0b9c8d7e"]
-    batch = tmp_path / "batch.txt"
-    batch.write_bytes(f"{ids[0]}\n".encode() + b"\xff\xfe\x80 not utf-8\n")
-    with dg.instance_for_test() as instance:
-        context = dg.build_sensor_context(instance=instance)
-        recorded = Recorded()
-        context.log.addHandler(recorded)
-        bad = sensor("render_inbox_sensor").evaluate_tick(context)
-        assert bad.run_requests == []
-        warnings = [r.getMessage() for r in recorded.records if r.levelno == logging.WARNING]
-        assert any("batch.txt" in m and "UnicodeDecodeError" in m for m in warnings), warnings
-
-        batch.write_text("".join(f"{i}\n" for i in ids), encoding="utf-8")
-        fixed = sensor("render_inbox_sensor").evaluate_tick(
-            dg.build_sensor_context(instance=instance, cursor=bad.cursor)
-        )
-        assert [r.run_config["ops"]["shotstack"]["config"]["render_ids"] for r in fixed.run_requests] == [ids]
-        again = sensor("render_inbox_sensor").evaluate_tick(
-            dg.build_sensor_context(instance=instance, cursor=fixed.cursor)
-        )
-        assert again.run_requests == []
 
 
 def test_finished_render_sensor_requests_only_newly_done(

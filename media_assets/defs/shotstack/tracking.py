@@ -4,7 +4,7 @@ import hashlib
 
 import dagster as dg
 
-from ...lib.inbox import scan
+from ...lib.inbox import quarantine, scan
 from ...lib.naming import ASSETS_BY_RENDER, RENDERS, SHOTSTACK
 from ...lib.schedules import SENSOR_INTERVAL_SECONDS, keyed_schedule, sensor_status
 from ...lib.settings import inbox_dir
@@ -37,12 +37,13 @@ def defs() -> dg.Definitions:
     @dg.sensor(job=track_renders, minimum_interval_seconds=SENSOR_INTERVAL_SECONDS, default_status=status)
     def render_inbox_sensor(context: dg.SensorEvaluationContext) -> dg.SensorResult | dg.SkipReason:
         """New render ids dropped in the inbox: one run looks up exactly those."""
-        found = scan(inbox_dir(), context.cursor)
-        for problem in found.problems:
+        inbox = inbox_dir()
+        found = scan(inbox, context.cursor)
+        for problem in found.problems + quarantine(inbox, found.rejected):
             context.log.warning(problem)
         if not found.new_ids:
             context.update_cursor(found.cursor)
-            return dg.SkipReason(f"No new render ids in {inbox_dir()}")
+            return dg.SkipReason(f"No new render ids in {inbox}")
         run_key = "inbox-" + hashlib.sha1(",".join(found.new_ids).encode()).hexdigest()[:16]
         config = SHOTSTACK.run_config(render_ids=found.new_ids)
         return dg.SensorResult(

@@ -1,0 +1,79 @@
+"""The render inbox as the sensor and the refresh read it: bad bytes, encodings, reused names, volume."""
+
+from pathlib import Path
+
+import dagster as dg
+import pytest
+
+from media_assets.lib.inbox import scan
+from media_assets.sandbox import World
+
+from .helpers.materialize import materialize, rows
+from .helpers.sensors import tick
+
+SENSOR = "render_inbox_sensor"
+A, B, C = (
+    "6b1c9f0e-7d8a-4c9b-8e4f-3a2b1c0d9e8f",
+    "7c2d0a1f-8e9b-4dac-9f50-4b3c2d1e0f9a",
+    "8d3e1b2a-9fac-4ebd-8a61-5c4d3e2f1a0b",
+)
+
+
+def lines(*ids: str) -> str:
+    return "".join(f"{i}\n" for i in ids)
+
+
+@pytest.fixture
+def inbox(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    folder = tmp_path / "inbox"
+    folder.mkdir()
+    monkeypatch.setenv("MEDIA_ASSETS__INBOX_DIR", str(folder))
+    return folder
+
+
+def test_unreadable_lines_are_quarantined_once_and_the_valid_ids_read(
+    inbox: Path, instance: dg.DagsterInstance
+) -> None:
+    """One invalid byte costs its own line only: it moves to quarantine, said once, the ids around it run."""
+    not_utf8, not_an_id = b"\xff\xfe\x80 not utf-8\n", b"not a render id\n"
+    (inbox / "batch.txt").write_bytes(lines(A).encode() + not_utf8 + lines(B).encode() + not_an_id)
+    first = tick(SENSOR, instance)
+    assert first.render_ids == [[A, B]]
+    (quarantined,) = (inbox / "quarantine").iterdir()
+    assert quarantined.read_bytes() == not_utf8 + not_an_id
+    assert len(first.warnings) == 1 and str(quarantined) in first.warnings[0], first.warnings
+
+    again = tick(SENSOR, instance, first.cursor)
+    assert again.run_requests == [] and again.warnings == []
+    assert scan(inbox, None).new_ids == [A, B], "what every refresh reads"
+    assert list((inbox / "quarantine").iterdir()) == [quarantined]
+
+
+@pytest.mark.parametrize("encoding", ["utf-8-sig", "utf-16", "utf-16-le", "utf-16-be"])
+def test_a_byte_order_mark_or_utf16_is_read(inbox: Path, instance: dg.DagsterInstance, encoding: str) -> None:
+    """UTF-16 (with or without its BOM) and UTF-8 with a BOM are read, a partial last line included later."""
+    batch = inbox / "batch.txt"
+    batch.write_bytes((lines(A, B) + C[:10]).encode(encoding))
+    first = tick(SENSOR, instance)
+    assert first.render_ids == [[A, B]] and first.warnings == []
+    batch.write_bytes(lines(A, B, C).encode(encoding))
+    later = tick(SENSOR, instance, first.cursor)
+    assert later.render_ids == [[C]] and later.warnings == []
+    assert not (inbox / "quarantine").exists()
+
+
+def test_refresh_reads_the_ids_of_utf16_and_damaged_files(
+    inbox: Path,
+    world: World,
+    sandbox_environ: dict,
+    warehouse: str,
+    instance: dg.DagsterInstance,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The refresh reads the whole inbox: a UTF-16 file and a file with a bad line give up their ids."""
+    monkeypatch.setenv("SOURCES__SHOTSTACK_SOURCE__RENDER_IDS", "[]")
+    ids = sorted(world.render_ids("v1")[:3])
+    (inbox / "wide.txt").write_bytes(lines(*ids[:2]).encode("utf-16"))
+    (inbox / "damaged.txt").write_bytes(b"\xc3\x28\n" + lines(ids[2]).encode())
+    materialize(warehouse, instance, ["shotstack/renders"])
+    assert [i for (i,) in rows(warehouse, "select id from shotstack_data.renders order by id")] == ids
