@@ -1,5 +1,6 @@
 """The render inbox as the sensor and the refresh read it: bad bytes, encodings, reused names, volume."""
 
+import json
 from pathlib import Path
 
 import dagster as dg
@@ -77,3 +78,24 @@ def test_refresh_reads_the_ids_of_utf16_and_damaged_files(
     (inbox / "damaged.txt").write_bytes(b"\xc3\x28\n" + lines(ids[2]).encode())
     materialize(warehouse, instance, ["shotstack/renders"])
     assert [i for (i,) in rows(warehouse, "select id from shotstack_data.renders order by id")] == ids
+
+
+@pytest.mark.parametrize("written", [[B], [B, C]], ids=["same-size", "larger"])
+def test_a_reused_file_name_is_read_from_its_start(
+    inbox: Path, instance: dg.DagsterInstance, written: list[str]
+) -> None:
+    """A file deleted and written anew under the same name is a new file: all of it is read."""
+    batch = inbox / "batch.txt"
+    batch.write_text(lines(A))
+    first = tick(SENSOR, instance)
+    assert first.render_ids == [[A]]
+    batch.unlink()
+    batch.write_text(lines(*written))
+    assert tick(SENSOR, instance, first.cursor).render_ids == [written]
+
+
+def test_a_cursor_of_the_earlier_form_keeps_its_place(inbox: Path, instance: dg.DagsterInstance) -> None:
+    """A sensor upgraded mid-stream neither reads a line again nor skips one: old offsets are kept."""
+    (inbox / "batch.txt").write_text(lines(A, B))
+    earlier = json.dumps({"offsets": {"batch.txt": len(lines(A))}, "seen": [A]})
+    assert tick(SENSOR, instance, earlier).render_ids == [[B]]

@@ -1,14 +1,14 @@
 """The render inbox: a folder where any system drops files of Shotstack render ids, one per line."""
 
 import hashlib
-import json
 import os
 import re
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .inbox_text import HEAD_BYTES, complete_lines, detect
+from .inbox_cursor import Cursor, Position, mark
+from .inbox_text import HEAD_BYTES, Line, complete_lines, detect
 
 # use with fullmatch: `$` would let a trailing newline through
 UUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
@@ -38,43 +38,65 @@ class InboxScan:
     rejected: list[Rejected] = field(default_factory=list)
 
 
+@dataclass
+class _Read:
+    start: int  # the byte the read began at
+    bom: bytes
+    lines: list[Line]
+    position: Position  # just past the last complete line
+
+
+def _read_new(path: Path, previous: Position | None) -> _Read:
+    """The complete lines after `previous`, or from the start when the file is not the one read before."""
+    with path.open("rb") as handle:
+        encoding = detect(handle.read(HEAD_BYTES))
+        size = os.fstat(handle.fileno()).st_size
+        start = max(previous.resume(handle, size) if previous else 0, len(encoding.bom))
+        handle.seek(start)
+        lines = list(complete_lines(handle.read(), encoding))
+        at = start + (lines[-1].end if lines else 0)
+        return _Read(start, encoding.bom, lines, Position(at, mark(handle, at)))
+
+
+def _render_id(line: Line) -> str | None:
+    """The line's render id, "" for a blank or comment line, None for anything else."""
+    text = None if line.text is None else line.text.strip()
+    if text is None:
+        return None
+    if not text or text.startswith("#"):
+        return ""
+    return text.lower() if UUID.fullmatch(text) else None
+
+
 def scan(folder: Path, cursor: str | None) -> InboxScan:
     """New ids since the cursor; a partial last line, or a file that cannot be opened, waits for a later look.
 
-    Writes nothing: lines that are not render ids come back in `rejected`, for `quarantine`.
+    A file written anew under a name already read is read from its start. Writes nothing: lines
+    that are not render ids come back in `rejected`, for `quarantine`.
     """
-    state = json.loads(cursor) if cursor else {"offsets": {}, "seen": []}
-    offsets: dict[str, int] = state["offsets"]
-    seen = set(state["seen"])
+    state = Cursor.load(cursor)
     result = InboxScan()
     files = sorted(p for p in folder.glob("*") if p.is_file()) if folder.is_dir() else []
     for path in files:
         if path.name.startswith(".") or path.name.endswith(UNFINISHED_SUFFIXES):
             continue
         try:
-            with path.open("rb") as handle:
-                encoding = detect(handle.read(HEAD_BYTES))
-                start = max(offsets.get(path.name, 0), len(encoding.bom))
-                handle.seek(start)
-                chunk = handle.read()
+            read = _read_new(path, state.files.get(path.name))
         except OSError as error:
             result.problems.append(f"{path.name}: {type(error).__name__}, will retry")
             continue
-        consumed, bad, bad_lines = 0, b"", 0
-        for line in complete_lines(chunk, encoding):
-            consumed = line.end
-            text = None if line.text is None else line.text.strip()
-            if text == "" or (text and text.startswith("#")):
-                continue
-            if text is None or not UUID.fullmatch(text):
-                bad, bad_lines = bad + line.raw, bad_lines + 1
-            elif text.lower() not in seen:
-                seen.add(text.lower())
-                result.new_ids.append(text.lower())
+        state.files[path.name] = read.position
+        bad = []
+        for line in read.lines:
+            render_id = _render_id(line)
+            if render_id is None:
+                bad.append(line.raw)
+            elif render_id and render_id not in state.seen:
+                state.seen.add(render_id)
+                result.new_ids.append(render_id)
         if bad:
-            result.rejected.append(Rejected(path.name, start, bad_lines, encoding.bom + bad))
-        offsets[path.name] = start + consumed
-    result.cursor = json.dumps({"offsets": offsets, "seen": sorted(seen)})
+            result.rejected.append(Rejected(path.name, read.start, len(bad), read.bom + b"".join(bad)))
+    result.cursor = state.dump()
     return result
 
 
