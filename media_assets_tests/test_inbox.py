@@ -99,3 +99,14 @@ def test_a_cursor_of_the_earlier_form_keeps_its_place(inbox: Path, instance: dg.
     (inbox / "batch.txt").write_text(lines(A, B))
     earlier = json.dumps({"offsets": {"batch.txt": len(lines(A))}, "seen": [A]})
     assert tick(SENSOR, instance, earlier).render_ids == [[B]]
+
+
+def test_the_cursor_forgets_files_that_are_gone(inbox: Path, instance: dg.DagsterInstance) -> None:
+    (inbox / "gone.txt").write_text(lines(A))
+    (inbox / "kept.txt").write_text(lines(B))
+    first = tick(SENSOR, instance)
+    assert first.render_ids == [[A, B]]
+    (inbox / "gone.txt").unlink()
+    second = tick(SENSOR, instance, first.cursor)
+    assert second.run_requests == []
+    assert "gone.txt" not in second.cursor and "kept.txt" in second.cursor

@@ -71,19 +71,24 @@ def _render_id(line: Line) -> str | None:
 def scan(folder: Path, cursor: str | None) -> InboxScan:
     """New ids since the cursor; a partial last line, or a file that cannot be opened, waits for a later look.
 
-    A file written anew under a name already read is read from its start. Writes nothing: lines
-    that are not render ids come back in `rejected`, for `quarantine`.
+    A file written anew under a name already read is read from its start. The cursor keeps only
+    files still there. Writes nothing: lines that are not render ids come back in `rejected`, for
+    `quarantine`.
     """
     state = Cursor.load(cursor)
-    result = InboxScan()
-    files = sorted(p for p in folder.glob("*") if p.is_file()) if folder.is_dir() else []
-    for path in files:
+    result = InboxScan(cursor=state.dump())
+    if not folder.is_dir():  # not there (yet, or for a moment): forget nothing
+        return result
+    previous, state.files = state.files, {}
+    for path in sorted(p for p in folder.glob("*") if p.is_file()):
         if path.name.startswith(".") or path.name.endswith(UNFINISHED_SUFFIXES):
             continue
         try:
-            read = _read_new(path, state.files.get(path.name))
+            read = _read_new(path, previous.get(path.name))
         except OSError as error:
             result.problems.append(f"{path.name}: {type(error).__name__}, will retry")
+            if path.name in previous:
+                state.files[path.name] = previous[path.name]
             continue
         state.files[path.name] = read.position
         bad = []
