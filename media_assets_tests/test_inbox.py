@@ -1,12 +1,13 @@
 """The render inbox as the sensor and the refresh read it: bad bytes, encodings, reused names, volume."""
 
 import json
+import uuid
 from pathlib import Path
 
 import dagster as dg
 import pytest
 
-from media_assets.lib.inbox import scan
+from media_assets.lib.inbox import drop_ids, scan
 from media_assets.sandbox import World
 
 from .helpers.materialize import materialize, rows
@@ -110,3 +111,21 @@ def test_the_cursor_forgets_files_that_are_gone(inbox: Path, instance: dg.Dagste
     second = tick(SENSOR, instance, first.cursor)
     assert second.run_requests == []
     assert "gone.txt" not in second.cursor and "kept.txt" in second.cursor
+
+
+def test_many_ids_give_bounded_runs_and_a_bounded_cursor(inbox: Path, instance: dg.DagsterInstance) -> None:
+    """20,000 ids: runs of at most 1,000 ids, each id in exactly one, and a cursor that does not grow."""
+    batches = [[str(uuid.uuid4()) for _ in range(20_000)] for _ in range(2)]
+    cursor = None
+    sizes = []
+    for ids in batches:
+        drop_ids(inbox, ids)
+        found = tick(SENSOR, instance, cursor)
+        assert [i for run in found.render_ids for i in run] == ids
+        assert max(len(run) for run in found.render_ids) <= 1_000
+        assert len({r.run_key for r in found.run_requests}) == len(found.run_requests)
+        cursor = found.cursor
+        sizes.append(len(cursor))
+    assert sizes[0] < 64 * 1024
+    assert sizes[1] < sizes[0] + 1024, "one more file costs one entry; its 20,000 ids cost nothing"
+    assert tick(SENSOR, instance, cursor).run_requests == []

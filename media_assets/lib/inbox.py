@@ -80,6 +80,7 @@ def scan(folder: Path, cursor: str | None) -> InboxScan:
     if not folder.is_dir():  # not there (yet, or for a moment): forget nothing
         return result
     previous, state.files = state.files, {}
+    found: set[str] = set()  # this look's ids, however many: the cursor keeps only the recent ones
     for path in sorted(p for p in folder.glob("*") if p.is_file()):
         if path.name.startswith(".") or path.name.endswith(UNFINISHED_SUFFIXES):
             continue
@@ -96,8 +97,9 @@ def scan(folder: Path, cursor: str | None) -> InboxScan:
             render_id = _render_id(line)
             if render_id is None:
                 bad.append(line.raw)
-            elif render_id and render_id not in state.seen:
-                state.seen.add(render_id)
+            elif render_id and render_id not in found and render_id not in state.recent:
+                found.add(render_id)
+                state.remember(render_id)
                 result.new_ids.append(render_id)
         if bad:
             result.rejected.append(Rejected(path.name, read.start, len(bad), read.bom + b"".join(bad)))

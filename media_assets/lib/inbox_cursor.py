@@ -8,6 +8,10 @@ from typing import BinaryIO
 # a file's first and last bytes before its read position, hashed: a new file under an old name
 # differs there, while one rewritten with lines added (in place or by atomic replace) does not
 MARK_BYTES = 4096
+# ids requested lately, so one sent twice in a row (a repeated callback) starts no second run. Older
+# ids are not kept: the cursor must not grow with every id ever seen, and a run skips renders already
+# done or failed without asking Shotstack, so an old id dropped again costs a run, not a lookup.
+RECENT_IDS = 256
 
 
 def mark(handle: BinaryIO, at: int) -> str:
@@ -39,12 +43,14 @@ class Position:
 
 @dataclass
 class Cursor:
+    """Its size grows with the files in the inbox, never with the ids they hold."""
+
     files: dict[str, Position] = field(default_factory=dict)
-    seen: set[str] = field(default_factory=set)
+    recent: dict[str, None] = field(default_factory=dict)  # oldest first
 
     @classmethod
     def load(cls, text: str | None) -> "Cursor":
-        """A cursor from its JSON; one of the older form (bare offsets) keeps its offsets."""
+        """A cursor from its JSON; one of an older form (bare offsets, every id seen) keeps its offsets."""
         if not text:
             return cls()
         state = json.loads(text)
@@ -52,8 +58,14 @@ class Cursor:
             files = {name: Position(at) for name, at in state["offsets"].items()}
         else:
             files = {name: Position(**entry) for name, entry in state["files"].items()}
-        return cls(files, set(state["seen"]))
+        recent = state.get("recent", state.get("seen", []))[-RECENT_IDS:]
+        return cls(files, dict.fromkeys(recent))
+
+    def remember(self, render_id: str) -> None:
+        self.recent[render_id] = None
+        while len(self.recent) > RECENT_IDS:
+            del self.recent[next(iter(self.recent))]
 
     def dump(self) -> str:
         files = {name: {"at": p.at, "mark": p.mark} for name, p in self.files.items()}
-        return json.dumps({"files": files, "seen": sorted(self.seen)})
+        return json.dumps({"files": files, "recent": list(self.recent)})

@@ -9,6 +9,19 @@ from ...lib.naming import ASSETS_BY_RENDER, RENDERS, SHOTSTACK
 from ...lib.schedules import SENSOR_INTERVAL_SECONDS, keyed_schedule, sensor_status
 from ...lib.settings import inbox_dir
 
+# render ids per run request: however many arrive at once, each run's config stays near 20 KB
+IDS_PER_RUN = 500
+
+
+def inbox_runs(render_ids: list[str]) -> list[dg.RunRequest]:
+    """One run request per IDS_PER_RUN ids, in order; each keyed by its ids, so a repeat is not run twice."""
+    requests = []
+    for start in range(0, len(render_ids), IDS_PER_RUN):
+        ids = render_ids[start : start + IDS_PER_RUN]
+        run_key = "inbox-" + hashlib.sha1(",".join(ids).encode()).hexdigest()[:16]
+        requests.append(dg.RunRequest(run_key=run_key, run_config=SHOTSTACK.run_config(render_ids=ids)))
+    return requests
+
 
 def renders_done(event: dg.EventLogEntry) -> list[str]:
     """The renders a materialization of `shotstack/renders` saw reach done."""
@@ -36,7 +49,7 @@ def defs() -> dg.Definitions:
 
     @dg.sensor(job=track_renders, minimum_interval_seconds=SENSOR_INTERVAL_SECONDS, default_status=status)
     def render_inbox_sensor(context: dg.SensorEvaluationContext) -> dg.SensorResult | dg.SkipReason:
-        """New render ids dropped in the inbox: one run looks up exactly those."""
+        """New render ids dropped in the inbox: runs of at most IDS_PER_RUN look up exactly those."""
         inbox = inbox_dir()
         found = scan(inbox, context.cursor)
         for problem in found.problems + quarantine(inbox, found.rejected):
@@ -44,11 +57,7 @@ def defs() -> dg.Definitions:
         if not found.new_ids:
             context.update_cursor(found.cursor)
             return dg.SkipReason(f"No new render ids in {inbox}")
-        run_key = "inbox-" + hashlib.sha1(",".join(found.new_ids).encode()).hexdigest()[:16]
-        config = SHOTSTACK.run_config(render_ids=found.new_ids)
-        return dg.SensorResult(
-            run_requests=[dg.RunRequest(run_key=run_key, run_config=config)], cursor=found.cursor
-        )
+        return dg.SensorResult(run_requests=inbox_runs(found.new_ids), cursor=found.cursor)
 
     @dg.asset_sensor(
         asset_key=RENDERS,
