@@ -2,7 +2,8 @@
 
 import socket
 import time
-from datetime import timedelta
+import uuid
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -135,3 +136,15 @@ def test_body_cut_off_midway_is_answered_in_bounded_time(tmp_path: Path) -> None
     assert answer.startswith(b"HTTP/1.1 408"), answer
     assert 1.0 <= waited < 6, "answered once the body timeout passed"
     assert list(tmp_path.iterdir()) == []
+
+
+def test_callbacks_of_one_day_share_one_inbox_file(tmp_path: Path) -> None:
+    """The inbox sensor's cursor holds an entry per file: a file per callback would grow it per id."""
+    ids = [str(uuid.uuid4()) for _ in range(20)]
+    day = datetime.now(UTC).date()
+    with receiver(tmp_path) as url:
+        for render_id in ids:
+            assert requests.post(url, json=callback(render_id), timeout=10).status_code == 200
+    files = list(tmp_path.iterdir())
+    assert len(files) == 1 or datetime.now(UTC).date() != day, files
+    assert scan(tmp_path, None).new_ids == ids

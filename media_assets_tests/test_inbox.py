@@ -7,7 +7,7 @@ from pathlib import Path
 import dagster as dg
 import pytest
 
-from media_assets.lib.inbox import drop_ids, scan
+from media_assets.lib.inbox import append_ids, drop_ids, scan
 from media_assets.sandbox import World
 
 from .helpers.materialize import materialize, rows
@@ -129,3 +129,14 @@ def test_many_ids_give_bounded_runs_and_a_bounded_cursor(inbox: Path, instance: 
     assert sizes[0] < 64 * 1024
     assert sizes[1] < sizes[0] + 1024, "one more file costs one entry; its 20,000 ids cost nothing"
     assert tick(SENSOR, instance, cursor).run_requests == []
+
+
+def test_an_append_after_a_torn_line_keeps_its_id(tmp_path: Path) -> None:
+    """A writer that died mid-line leaves no newline; the next append must not join its id to that line."""
+    path = append_ids(tmp_path, [A], "callback")
+    with path.open("ab") as torn:
+        torn.write(C[:13].encode())
+    assert append_ids(tmp_path, [B], "callback") == path
+    found = scan(tmp_path, None)
+    assert found.new_ids == [A, B]
+    assert [r.data for r in found.rejected] == [C[:13].encode() + b"\n"]

@@ -5,6 +5,7 @@ import os
 import re
 import uuid
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 
 from .inbox_cursor import Cursor, Position, mark
@@ -136,3 +137,26 @@ def drop_ids(folder: Path, ids: list[str], prefix: str = "ids") -> Path:
     temporary.write_text("".join(f"{i}\n" for i in ids), encoding="utf-8")
     os.replace(temporary, final)
     return final
+
+
+def append_ids(folder: Path, ids: list[str], prefix: str) -> Path:
+    """Append ids to today's `<prefix>-YYYY-MM-DD.txt`: one file a day, however many ids arrive.
+
+    The sensor's cursor holds an entry per file, so a file per id would grow it with every id. Each
+    call is one append of whole lines, and readers take only lines that end in a newline, so they
+    never see half an id; a file a dead writer left without its last newline gets one first, so
+    that the partial line cannot swallow the next id.
+    """
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"{prefix}-{datetime.now(UTC):%Y-%m-%d}.txt"
+    data = "".join(f"{i}\n" for i in ids).encode()
+    descriptor = os.open(path, os.O_RDWR | os.O_APPEND | os.O_CREAT, 0o644)
+    try:
+        size = os.fstat(descriptor).st_size
+        if size and os.pread(descriptor, 1, size - 1) != b"\n":
+            data = b"\n" + data
+        while data:
+            data = data[os.write(descriptor, data) :]
+    finally:
+        os.close(descriptor)
+    return path

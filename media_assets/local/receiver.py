@@ -10,7 +10,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
-from ..lib.inbox import UUID, drop_ids
+from ..lib.inbox import UUID, append_ids
 
 MAX_BODY_BYTES = 16 * 1024
 # uvicorn has no body read timeout: a client that sends less than its Content-Length would hold the
@@ -41,7 +41,7 @@ async def _read_limited(request: Request, timeout: float) -> bytes | None:
 def build_callbacks_app(
     inbox: Path, token: str | None = None, body_timeout: float = BODY_TIMEOUT_SECONDS
 ) -> Starlette:
-    """An app that writes the id of every valid render callback into `inbox`."""
+    """An app that appends the id of every valid render callback to the day's file in `inbox`."""
 
     async def receive(request: Request) -> JSONResponse:
         given = request.query_params.get("token") or request.headers.get("x-callback-token") or ""
@@ -67,7 +67,7 @@ def build_callbacks_app(
         if payload["type"] != "edit":
             return JSONResponse({"message": "Ignored: not a render callback"}, 202)
         render_id = payload["id"].lower()  # a checked UUID: the only input ever echoed
-        drop_ids(inbox, [render_id], prefix="callback")
+        append_ids(inbox, [render_id], prefix="callback")
         return JSONResponse({"message": "Queued", "id": render_id}, 200)
 
     return Starlette(routes=[Route(CALLBACK_PATH, receive, methods=["POST"])])
