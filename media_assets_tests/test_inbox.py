@@ -51,6 +51,15 @@ def test_unreadable_lines_are_quarantined_once_and_the_valid_ids_read(
     assert list((inbox / "quarantine").iterdir()) == [quarantined]
 
 
+def test_a_quarantine_that_cannot_be_written_stops_nothing(inbox: Path, instance: dg.DagsterInstance) -> None:
+    """The ids are still read, and the warning says the lines stay in their file only."""
+    (inbox / "quarantine").write_bytes(b"")  # a file where the folder should go
+    (inbox / "batch.txt").write_bytes(lines(A).encode() + b"\xff\n")
+    found = tick(SENSOR, instance)
+    assert found.render_ids == [[A]]
+    assert len(found.warnings) == 1 and "could not be copied" in found.warnings[0], found.warnings
+
+
 @pytest.mark.parametrize("encoding", ["utf-8-sig", "utf-16", "utf-16-le", "utf-16-be"])
 def test_a_byte_order_mark_or_utf16_is_read(inbox: Path, instance: dg.DagsterInstance, encoding: str) -> None:
     """UTF-16 (with or without its BOM) and UTF-8 with a BOM are read, a partial last line included later."""

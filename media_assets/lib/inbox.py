@@ -116,16 +116,19 @@ def quarantine(folder: Path, rejected: list[Rejected]) -> list[str]:
     """
     notes = []
     for item in rejected:
-        target = folder / QUARANTINE / f"{item.name}.{item.start}-{hashlib.sha1(item.data).hexdigest()[:8]}"
-        if not target.exists():
-            target.parent.mkdir(parents=True, exist_ok=True)
-            temporary = target.with_name(target.name + ".tmp")
-            temporary.write_bytes(item.data)
-            os.replace(temporary, target)
-        notes.append(
-            f"{item.name}: {item.lines} line(s) from byte {item.start} are not render ids; "
-            f"moved to {target}. The file's other lines were read."
-        )
+        digest = hashlib.sha1(item.data).hexdigest()[:8]
+        target = folder / QUARANTINE / f"{item.name}.{item.start}-{digest}"
+        what = f"{item.name}: {item.lines} line(s) read from byte {item.start} are not render ids"
+        try:
+            if not target.exists():
+                target.parent.mkdir(parents=True, exist_ok=True)
+                temporary = target.with_name(target.name + ".tmp")
+                temporary.write_bytes(item.data)
+                os.replace(temporary, target)
+        except OSError as error:
+            notes.append(f"{what}; they could not be copied to {target} ({error}) and stay in the file only")
+            continue
+        notes.append(f"{what}; copied to {target} and skipped. The file's render ids were read.")
     return notes
 
 
