@@ -149,3 +149,13 @@ def test_an_append_after_a_torn_line_keeps_its_id(tmp_path: Path) -> None:
     found = scan(tmp_path, None)
     assert found.new_ids == [A, B]
     assert [r.data for r in found.rejected] == [C[:13].encode() + b"\n"]
+
+
+def test_utf16_read_as_utf8_by_an_earlier_cursor_is_read_again(
+    inbox: Path, instance: dg.DagsterInstance
+) -> None:
+    """Before UTF-16 was recognised, its lines were taken as UTF-8 and the offset left mid-character."""
+    data = lines(A, B).encode("utf-16-le")
+    (inbox / "wide.txt").write_bytes(data)
+    earlier = json.dumps({"offsets": {"wide.txt": data.index(b"\n") + 1}, "seen": []})
+    assert tick(SENSOR, instance, earlier).render_ids == [[A, B]]

@@ -53,6 +53,8 @@ def _read_new(path: Path, previous: Position | None) -> _Read:
         encoding = detect(handle.read(HEAD_BYTES))
         size = os.fstat(handle.fileno()).st_size
         start = max(previous.resume(handle, size) if previous else 0, len(encoding.bom))
+        if (start - len(encoding.bom)) % len(encoding.newline):  # mid-character: an offset from before
+            start = len(encoding.bom)  # read it whole: runs skip renders already settled
         handle.seek(start)
         lines = list(complete_lines(handle.read(), encoding))
         at = start + (lines[-1].end if lines else 0)
