@@ -2,24 +2,17 @@
 
 from __future__ import annotations
 
-import copy
-import json
-import os
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
 import requests
 from openapi_schema_validator import OAS30Validator
-from referencing import Registry, Resource
-from referencing.jsonschema import DRAFT4
 
 from media_assets.sandbox import Sandbox, World
 from media_assets_tests.helpers.sandbox_world import SHOTSTACK_HEADERS, edit, serving
+from media_assets_tests.helpers.shotstack_spec import load_spec, validator_for
 
-SPEC = Path(__file__).resolve().parents[2] / "shared" / "apis" / "shotstack" / "openapi.json"
-URI = "urn:shotstack-openapi"
 UNKNOWN = "99999999-9999-4999-8999-999999999999"
 # endpoint name -> (spec path, method, success status)
 OPERATIONS = {
@@ -35,28 +28,15 @@ API = {"render_create": "edit", "render_get": "edit", "templates": "edit", "sour
 
 @pytest.fixture(scope="module")
 def spec() -> dict[str, Any]:
-    """The official document; in CI its absence fails the run, since these tests are the fidelity proof."""
-    if not SPEC.exists():
-        missing = f"Shotstack OpenAPI document not found at {SPEC}: the sandbox's fidelity is unchecked"
-        if os.environ.get("CI"):
-            pytest.fail(missing)
-        pytest.skip(missing)
-    return json.loads(SPEC.read_text())
+    return load_spec()
 
 
 def test_spec_asset_quirk_still_present(spec: dict[str, Any]) -> None:
-    """Pins the one patch below: the spec's Asset puts additionalProperties: false beside a oneOf
-    with no properties, which under JSON Schema rejects every asset. Drop the patch once fixed."""
+    """Pins the one patch in validator_for: the spec's Asset puts additionalProperties: false
+    beside a oneOf with no properties, which under JSON Schema rejects every asset. Drop the
+    patch once fixed."""
     asset = spec["components"]["schemas"]["Asset"]
     assert asset.get("additionalProperties") is False and "properties" not in asset
-
-
-def validator_for(spec: dict[str, Any], pointer: str) -> OAS30Validator:
-    """A validator for the schema at `pointer` in the (patched) document, refs resolved."""
-    patched = copy.deepcopy(spec)
-    del patched["components"]["schemas"]["Asset"]["additionalProperties"]
-    registry = Registry().with_resource(URI, Resource.from_contents(patched, DRAFT4))
-    return OAS30Validator({"$ref": f"{URI}#{pointer}"}, registry=registry)
 
 
 def success_pointer(name: str) -> str:
