@@ -10,6 +10,7 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import Response
 
+from media_assets.sandbox.edit_rules import edit_problems
 from media_assets.sandbox.records import POSTER_SUFFIX, THUMB_SUFFIX, VERSIONS, Render
 from media_assets.sandbox.responses import REASONS, gateway_error, iso_z, json_response
 from media_assets.sandbox.responses import shotstack_fault as fault_response
@@ -24,6 +25,7 @@ RATE_LIMITS = {
 }
 UUID_RE = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
 PLANS = {"v1": "basic", "stage": "sandbox"}
+MAX_PROBLEMS_SHOWN = 5  # a 400 names the first few problems of an Edit, enough to fix it
 
 
 async def gate(request: Request, sb: SandboxState, name: str, api: str, handler: Handler) -> Response:
@@ -121,17 +123,18 @@ async def render_get(request: Request, sb: SandboxState, version: str) -> Respon
 
 
 async def render_create(request: Request, sb: SandboxState, version: str) -> Response:
-    """POST render: checks only that timeline and output are objects, then queues."""
+    """POST render: an Edit the OpenAPI document refuses is a 400, as on the real service;
+    a valid one is queued."""
     try:
         edit = json.loads(await request.body())
     except ValueError:
         return edit_error(400, "Request body is not valid JSON.")
-    if not isinstance(edit, dict):
-        return edit_error(400, "Request body must be an Edit object.")
-    missing = [k for k in ("timeline", "output") if not isinstance(edit.get(k), dict)]
-    if missing:
-        return edit_error(400, f"Edit is missing required object(s): {', '.join(missing)}")
-    callback = edit.get("callback") if isinstance(edit.get("callback"), str) else None
+    problems = edit_problems(edit)
+    if problems:
+        shown = "; ".join(problems[:MAX_PROBLEMS_SHOWN])
+        more = len(problems) - MAX_PROBLEMS_SHOWN
+        return edit_error(400, f"Invalid Edit: {shown}" + (f" (and {more} more)" if more > 0 else ""))
+    callback = edit.get("callback")
     render = sb.world.add_render(edit, version, sb.clock.now(), callback=callback)
     queued = {"message": "Render Successfully Queued", "id": render.id}
     return json_response({"success": True, "message": "Created", "response": queued}, 201)

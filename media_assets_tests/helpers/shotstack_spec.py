@@ -30,10 +30,13 @@ def load_spec() -> dict[str, Any]:
 def validator_for(spec: dict[str, Any], pointer: str) -> OAS30Validator:
     """A validator for the schema at `pointer` in the (patched) document, refs resolved.
 
-    The one patch: the spec's Asset puts additionalProperties: false beside a oneOf with no
-    properties, which under JSON Schema rejects every asset (test_spec_asset_quirk_still_present
-    pins it)."""
+    The patches: Asset and Destinations put additionalProperties: false beside a oneOf/anyOf
+    with no properties, which under JSON Schema rejects every asset and every destination, and
+    Destinations' discriminator names a property (`destinations`) that none of its branches has.
+    test_spec_quirks_still_present pins them."""
     patched = copy.deepcopy(spec)
-    del patched["components"]["schemas"]["Asset"]["additionalProperties"]
+    schemas = patched["components"]["schemas"]
+    del schemas["Asset"]["additionalProperties"]
+    del schemas["Destinations"]["additionalProperties"], schemas["Destinations"]["discriminator"]
     registry = Registry().with_resource(URI, Resource.from_contents(patched, DRAFT4))
     return OAS30Validator({"$ref": f"{URI}#{pointer}"}, registry=registry)
