@@ -155,18 +155,29 @@ INVALID: dict[str, Body] = {
     "font without src": changed(lambda b: b["timeline"].update(fonts=[{}])),
 }
 
-# the document accepts these, but the sandbox sets a bound of its own (400): clip times past a
-# day, which near 1e308 would overflow the render's duration
+
+def nested(depth: int) -> Any:
+    """A list nested `depth` levels deep."""
+    value: Any = []
+    for _ in range(depth - 1):
+        value = [value]
+    return value
+
+
+# the document accepts these, but the sandbox sets bounds of its own (400): clip times past a
+# day, which near 1e308 would overflow the render's duration, and nesting no Edit needs
 STRICTER: dict[str, Body] = {
     "start 1e308": changed(lambda b: clip(b).update(start=1e308)),
     "length 1e308": changed(lambda b: clip(b).update(length=1e308)),
     "start past a day": changed(lambda b: clip(b).update(start=86_401)),
+    "merge value nested 40 deep": changed(lambda b: b.update(merge=[{"find": "A", "replace": nested(40)}])),
 }
 
 
 @pytest.fixture(scope="module")
 def sb() -> Iterator[Sandbox]:
-    with serving() as served:
+    """One sandbox for the module, its rate limits raised: these tests post hundreds of edits."""
+    with serving(rate_limit_scale=100) as served:
         yield served
 
 
@@ -261,3 +272,30 @@ def test_every_listed_value_is_accepted_and_no_other(sb: Sandbox) -> None:
             assert validator.is_valid(body) == (expected == 201), (schema, field, value)
             verdicts.append((schema, field, value, post_render(sb, body).status_code, expected))
     assert [v for v in verdicts if v[3] != v[4]] == []
+
+
+VALID_TEXT = json.dumps(edit())
+# request bodies that once were queued (or crashed the handler) and then made answers fail
+BREAKING: dict[str, str] = {
+    "tracks as strings": VALID_TEXT.replace('[{"clips"', '["a", {"clips"'),
+    "start 1e308": VALID_TEXT.replace('"start": 2', '"start": 1e308'),
+    "start 1e400, read as infinity": VALID_TEXT.replace('"start": 2', '"start": 1e400'),
+    "NaN, which JSON does not have": VALID_TEXT.replace('"start": 2', '"start": NaN'),
+    "infinity where any value goes": VALID_TEXT[:-1] + ', "merge": [{"find": "A", "replace": -1e999}]}',
+    "nested 100000 deep": "[" * 100_000 + "]" * 100_000,
+    "nested 100000 deep in an Edit": VALID_TEXT[:-1] + ', "merge": ' + "[" * 100_000 + "]" * 100_000 + "}",
+}
+
+
+@pytest.mark.parametrize("text", BREAKING.values(), ids=BREAKING.keys())
+def test_bodies_that_broke_later_answers_are_refused(sb: Sandbox, text: str) -> None:
+    """Each is a 400 in the Edit error shape, never a 500, and queues nothing: every render
+    still answers, with its edit and merged."""
+    renders = len(sb.world.renders)
+    url = f"{sb.shotstack_base_url}/edit/v1/render"
+    response = requests.post(url, data=text, headers=SHOTSTACK_HEADERS, timeout=5)
+    assert is_edit_error(response), response.text
+    assert len(sb.world.renders) == renders
+    for rid in sb.world.render_ids("v1"):
+        answer = requests.get(f"{url}/{rid}?merged=true", headers=SHOTSTACK_HEADERS, timeout=5)
+        assert answer.status_code == 200, answer.text

@@ -10,6 +10,7 @@ test_sandbox_edit_rules.py holds these rules to the document itself.
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any
@@ -17,9 +18,12 @@ from typing import Any
 # a check yields what is wrong with a value found at a path such as "timeline.tracks[0]"
 Rule = Callable[[Any, str], Iterator[str]]
 
-# the sandbox's own bound, beyond the document (which sets only a minimum of 0): a clip time
-# past a day of timeline is a mistake, and one near 1e308 would overflow the render's duration
+# the sandbox's own bounds, beyond the document (which sets only a minimum of 0): a clip time
+# past a day of timeline is a mistake, and one near 1e308 would overflow the render's duration;
+# the deepest Edit the document describes nests about ten levels, and a render's edit is
+# echoed back by every GET, which a body nested thousands deep would break
 MAX_SECONDS = 86_400
+MAX_DEPTH = 32
 
 RESOLUTIONS = ("preview", "mobile", "sd", "hd", "1080", "4k")
 POSITIONS = ("top", "topRight", "right", "bottomRight", "bottom", "bottomLeft", "left", "topLeft", "center")
@@ -262,6 +266,25 @@ EDIT = obj(
 )
 
 
+def json_problems(body: Any) -> Iterator[str]:
+    """What no answer could carry anywhere in `body`: nesting beyond MAX_DEPTH, or a number that
+    is not finite (Python reads 1e400 as infinity). Walked with a stack, not recursion, so that
+    no depth can exhaust it."""
+    stack: list[tuple[Any, int]] = [(body, 1)]
+    while stack:
+        value, depth = stack.pop()
+        if isinstance(value, float) and not math.isfinite(value):
+            yield "numbers must be finite"
+            return
+        if isinstance(value, dict | list):
+            if depth > MAX_DEPTH:
+                yield f"the body must not nest deeper than {MAX_DEPTH} levels"
+                return
+            children = value.values() if isinstance(value, dict) else value
+            stack.extend((child, depth + 1) for child in children)
+
+
 def edit_problems(body: Any) -> list[str]:
-    """Everything the document finds wrong with `body` as an Edit; empty when it is valid."""
-    return list(EDIT(body, ""))
+    """Everything wrong with `body` as an Edit: first what no JSON answer could carry, then
+    what the document refuses; empty when it is valid."""
+    return list(json_problems(body)) or list(EDIT(body, ""))

@@ -10,7 +10,7 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import Response
 
-from media_assets.sandbox.edit_rules import edit_problems
+from media_assets.sandbox.edit_rules import MAX_DEPTH, edit_problems
 from media_assets.sandbox.records import POSTER_SUFFIX, THUMB_SUFFIX, VERSIONS, Render
 from media_assets.sandbox.responses import REASONS, gateway_error, iso_z, json_response
 from media_assets.sandbox.responses import shotstack_fault as fault_response
@@ -122,11 +122,19 @@ async def render_get(request: Request, sb: SandboxState, version: str) -> Respon
     return json_response({"success": True, "message": "OK", "response": body})
 
 
+def _not_json(name: str) -> Any:
+    """Python's parser takes NaN and Infinity, which JSON does not have: refuse them, as a
+    strict parser does."""
+    raise ValueError(f"{name} is not JSON")
+
+
 async def render_create(request: Request, sb: SandboxState, version: str) -> Response:
     """POST render: an Edit the OpenAPI document refuses is a 400, as on the real service;
     a valid one is queued."""
     try:
-        edit = json.loads(await request.body())
+        edit = json.loads(await request.body(), parse_constant=_not_json)
+    except RecursionError:  # nesting so deep that the parser itself gives up
+        return edit_error(400, f"Request body must not nest deeper than {MAX_DEPTH} levels.")
     except ValueError:
         return edit_error(400, "Request body is not valid JSON.")
     problems = edit_problems(edit)
