@@ -132,6 +132,24 @@ def test_post_render_then_get(sb: Sandbox) -> None:
     assert post_render(sb, "not an edit").json()["success"] is False
 
 
+def test_merged_substitutes_inside_strings_whatever_the_find(sb: Sandbox) -> None:
+    """merge=true replaces each {{find}} inside the edit's strings; a `find` that spans the JSON
+    text's punctuation (valid, since the document allows any string) changes nothing and
+    breaks nothing, where text substitution once made every such GET a 500."""
+    body = edit()
+    title = {"asset": {"type": "title", "text": "Hi {{NAME}} {{"}, "start": 0, "length": 1}
+    body["timeline"]["tracks"][0]["clips"].append(title)
+    text = json.dumps(body)
+    spanning = text[text.index('{{"') + 2 : text.rindex("}}")]  # from the lone {{ to the closing }}
+    body["merge"] = [{"find": "NAME", "replace": "Jane"}, {"find": spanning, "replace": "x"}]
+    rid = post_render(sb, body).json()["response"]["id"]
+    answer = get(sb, f"/edit/v1/render/{rid}?merged=true")
+    assert answer.status_code == 200, answer.text
+    merged = answer.json()["response"]["data"]
+    assert merged["timeline"]["tracks"][0]["clips"][1]["asset"]["text"] == "Hi Jane {{"
+    assert "merge" not in merged and merged["output"] == body["output"]
+
+
 def test_edit_rate_limit_per_version_no_retry_after() -> None:
     """Edit stage allows 150 x 0.02 = 3 calls; the 4th is 429 without Retry-After; v1 unaffected."""
     with serving(rate_limit_scale=0.02) as sb:

@@ -61,13 +61,34 @@ def _bool_param(request: Request, name: str, default: bool) -> bool | None:
     return {"true": True, "false": False}.get(raw.lower())
 
 
+def _as_text(value: Any) -> str:
+    """A merge value as it goes into a string: a string as it is, anything else as JSON."""
+    return value if isinstance(value, str) else json.dumps(value)
+
+
 def _merged(edit: dict[str, Any]) -> dict[str, Any]:
-    """The edit with its merge fields substituted, as `merged=true` asks."""
-    text = json.dumps({k: v for k, v in edit.items() if k != "merge"})
-    for field in edit.get("merge", []):
-        value = json.dumps(str(field.get("replace", "")))[1:-1]
-        text = text.replace("{{" + str(field.get("find", "")) + "}}", value)
-    return json.loads(text)
+    """The edit with its merge fields substituted, as `merged=true` asks.
+
+    Substitution walks the edit's strings (keys too), not its JSON text, so a `find` that
+    spans the text's punctuation cannot cut the JSON apart; a value that is not a string goes
+    in as its JSON text.
+    """
+    fields = [
+        ("{{" + str(f.get("find", "")) + "}}", _as_text(f.get("replace", ""))) for f in edit.get("merge", [])
+    ]
+
+    def substituted(value: Any) -> Any:
+        if isinstance(value, str):
+            for placeholder, replacement in fields:
+                value = value.replace(placeholder, replacement)
+            return value
+        if isinstance(value, list):
+            return [substituted(item) for item in value]
+        if isinstance(value, dict):
+            return {substituted(k): substituted(v) for k, v in value.items()}
+        return value
+
+    return {k: substituted(v) for k, v in edit.items() if k != "merge"}
 
 
 def render_body(sb: SandboxState, render: Render, with_data: bool, merged: bool) -> dict[str, Any]:
