@@ -3,19 +3,23 @@
 from __future__ import annotations
 
 import json
+import logging
 import threading
 import time
 from collections.abc import Iterator
+from datetime import timedelta
 from http.server import BaseHTTPRequestHandler, HTTPServer
 from typing import Any, ClassVar
 
 import pytest
 import requests
 
-from media_assets.sandbox import Fault, Sandbox
+from media_assets.sandbox import Fault, HostedAsset, Render, Sandbox
+from media_assets.sandbox.webhooks import CallbackNotifier
 from media_assets_tests.helpers.sandbox_world import (
     DONE_ID,
     FAILED_ID,
+    NOW,
     PENDING_ID,
     POSTER_ID,
     SHOTSTACK_HEADERS,
@@ -23,6 +27,7 @@ from media_assets_tests.helpers.sandbox_world import (
     STAGE_VIDEO_ID,
     VIDEO_ID,
     edit,
+    hand_world,
     serving,
 )
 
@@ -247,3 +252,28 @@ def test_serve_callbacks_once_per_hosted_file(receiver: tuple[str, list[dict[str
         assert body["url"].endswith(f"/v1/{body['owner']}/{asset.filename}") and body["error"] is None
     order = [(b["type"], b.get("render", b["id"])) for b in received if rid in (b["id"], b.get("render"))]
     assert order[0] == ("edit", rid)
+
+
+def test_a_failing_callback_holds_back_no_other(
+    receiver: tuple[str, list[dict[str, Any]]], caplog: pytest.LogCaptureFixture
+) -> None:
+    """A render whose callback cannot be sent (a URL urllib refuses) is logged by id, once; the
+    same tick still sends every other render's and file's callback. Called tick by tick, since
+    the served loop would hide a lost tick behind the next one."""
+    url, received = receiver
+    world = hand_world()
+    bad_id, bad_file = "55555555-5555-4555-8555-555555555555", "dddddddd-dddd-4ddd-8ddd-dddddddddddd"
+    ready = NOW + timedelta(seconds=5)
+    world.renders.insert(0, Render(bad_id, "v1", edit(), NOW, ready, callback="not a url"))
+    world.assets.insert(0, HostedAsset(bad_file, bad_id, "v1", f"{bad_id}.mp4", ready, ready))
+    sb = Sandbox(world, callback_url=url)
+    notifier = CallbackNotifier(sb)
+    sb.clock.advance(120)
+    with caplog.at_level(logging.ERROR, logger="media_assets.sandbox.webhooks"):
+        notifier.tick()
+        sent = {(body["type"], body["id"]) for body in received}
+        assert sent == {("edit", PENDING_ID), ("serve", POSTER_ID)}
+        failures = [record.getMessage() for record in caplog.records]
+        assert len(failures) == 2 and bad_id in failures[0] and bad_file in failures[1]
+        notifier.tick()
+    assert len(received) == 2 and len(caplog.records) == 2, "nothing is sent or logged twice"

@@ -91,17 +91,33 @@ class CallbackNotifier:
         self._thread: threading.Thread | None = None
 
     def tick(self) -> None:
-        """Announce every render, then every hosted file, that became final since the last tick."""
+        """Announce every render, then every hosted file, that became final since the last tick.
+
+        Each one is tried on its own: one that fails (a callback URL urllib refuses, a record
+        it cannot read) is logged and given up, and holds back none of the others."""
         world, now = self._sb.world, self._sb.clock.now()
         for render in list(world.renders):
             if render.id not in self._announced and now >= render.ready_at:
                 self._announced.add(render.id)
-                self._send(render, payload(render, world.owner_of(render)))
+                try:
+                    self._send(render, payload(render, world.owner_of(render)))
+                except Exception:
+                    log.exception("callback for render %s failed; the others still go out", render.id)
         for asset in list(world.assets):
-            render = None if asset.id in self._copied else _copied(world, asset, now)
-            if render is not None:
-                self._copied.add(asset.id)
-                self._send(render, serve_payload(asset, world.owner_of(asset)))
+            if asset.id in self._copied:
+                continue
+            try:
+                self._copy(world, asset, now)
+            except Exception:
+                self._copied.add(asset.id)  # given up: logged once, not on every tick
+                log.exception("copy callback for file %s failed; the others still go out", asset.id)
+
+    def _copy(self, world: World, asset: HostedAsset, now: datetime) -> None:
+        """Send a file's copy callback once its render is done and the file is final."""
+        render = _copied(world, asset, now)
+        if render is not None:
+            self._copied.add(asset.id)
+            self._send(render, serve_payload(asset, world.owner_of(asset)))
 
     def _send(self, render: Render, body: dict[str, Any]) -> None:
         """POST to the render's own callback URL, else the account's (the sandbox's), if any."""
