@@ -94,8 +94,8 @@ def test_sources_send_keys_and_accept_header(
 ) -> None:
     """Every endpoint a run calls got its API's key and `Accept: application/json`, Shotstack's too.
 
-    Picsart's sandbox refuses a request without that Accept (406), Shotstack's answers it anyway,
-    so for Shotstack only the headers the sandbox saw can show the sources send it.
+    Picsart's sandbox refuses a request with no Accept (406) but answers requests' default `*/*`,
+    and Shotstack's answers either, so only the headers the sandbox saw show the sources send it.
     """
     materialize(warehouse, instance)
     counts = fresh_sandbox.counts

@@ -48,12 +48,12 @@ def test_picsart_key_refused_with_401_body_and_headers(sb: Sandbox) -> None:
 
 
 def test_picsart_406_after_auth(sb: Sandbox) -> None:
-    """An Accept without application/json is 406, but a bad key still wins with 401."""
-    wildcard = {**PICSART_HEADERS, "Accept": "*/*"}
-    response = get(sb, "/tools/1.0/effects", wildcard)
+    """An Accept that admits no JSON is 406, but a bad key still wins with 401."""
+    html = {**PICSART_HEADERS, "Accept": "text/html"}
+    response = get(sb, "/tools/1.0/effects", html)
     assert response.status_code == 406
     assert response.json()["message"] == "Not Acceptable"
-    assert get(sb, "/tools/1.0/effects", {**wildcard, "X-Picsart-API-Key": "x"}).status_code == 401
+    assert get(sb, "/tools/1.0/effects", {**html, "X-Picsart-API-Key": "x"}).status_code == 401
 
 
 def test_balance_walks_series_then_sticks(sb: Sandbox) -> None:

@@ -51,6 +51,45 @@ def test_video_and_genai_hosts_have_balance(sb: Sandbox) -> None:
     assert call(urls[1], headers={"Accept": "application/json"}).json()["code"] == 401
 
 
+# Accept headers that admit JSON, by a wildcard, a list or a lower preference
+ADMITS_JSON = [
+    "application/json",
+    "*/*",
+    "application/*",
+    "application/json;q=0.9",
+    "text/html, application/json;q=0.5",
+    "text/html,application/xhtml+xml,*/*;q=0.8",
+    "Application/JSON; charset=utf-8",
+]
+# the brief's rule: a missing Accept is 406 too, as is one that admits no JSON or refuses it (q=0)
+REFUSES_JSON = [
+    None,
+    "",
+    "text/html",
+    "text/*",
+    "application/xml",
+    "application/json-seq",
+    "application/json;q=0",
+    "*/*;q=0",
+    "application/json;q=0, */*",
+]
+
+
+@pytest.mark.parametrize("accept", ADMITS_JSON)
+def test_an_accept_that_admits_json_gets_json(sb: Sandbox, accept: str) -> None:
+    response = call(f"{sb.picsart_base_url}/tools/1.0/effects", headers={**PICSART_HEADERS, "Accept": accept})
+    assert response.status_code == 200 and response.json()["status"] == "success"
+
+
+@pytest.mark.parametrize("accept", REFUSES_JSON)
+def test_an_accept_missing_or_without_json_is_406(sb: Sandbox, accept: str | None) -> None:
+    headers = {**PICSART_HEADERS, "Accept": accept}  # None: requests sends no Accept at all
+    response = requests.get(f"{sb.picsart_base_url}/tools/1.0/effects", headers=headers, timeout=5)
+    assert response.status_code == 406 and response.json()["message"] == "Not Acceptable"
+    assert has_rate_headers(response)
+    assert sb.last_headers["picsart.effects"].get("accept") == accept
+
+
 def test_one_rate_bucket_per_account_across_hosts() -> None:
     """500 a minute per account: calls to every host draw from one window."""
     with serving(rate_limit_scale=0.006) as sb:

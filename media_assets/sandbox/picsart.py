@@ -9,6 +9,7 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import Response
 
+from media_assets.sandbox.accept import admits_json
 from media_assets.sandbox.guard import RateState
 from media_assets.sandbox.responses import json_response, picsart_error, picsart_fault, picsart_unauthorized
 from media_assets.sandbox.state import SandboxState
@@ -31,9 +32,9 @@ async def gate(request: Request, sb: SandboxState, name: str, handler: Handler) 
     if request.headers.get("x-picsart-api-key") != sb.picsart_key:
         state = limiter.check("picsart", RATE_LIMIT, consume=False)
         return _stamp(picsart_unauthorized("Invalid or missing API key."), state)
-    if "application/json" not in request.headers.get("accept", "").lower():
+    if not admits_json(request.headers.get("accept")):
         state = limiter.check("picsart", RATE_LIMIT, consume=False)
-        detail = "The Accept header must include application/json."
+        detail = "The Accept header must admit application/json."
         return _stamp(picsart_error(406, detail), state)
     state = limiter.check("picsart", RATE_LIMIT)
     if not state.allowed:
