@@ -8,6 +8,7 @@ from dagster_dlt import DagsterDltResource, dlt_assets
 from ..lib import loading
 from ..lib.errors import explained
 from ..lib.naming import BALANCE, PICSART
+from ..lib.partial import load_each
 from ..lib.schedules import keyed_schedule
 from ..lib.translator import PICSART_TRANSLATOR
 from ..lib.warehouse import WRITERS_POOL, Warehouse
@@ -33,11 +34,16 @@ def defs() -> dg.Definitions:
         context: dg.AssetExecutionContext, dlt: DagsterDltResource, duckdb: Warehouse
     ) -> Iterator[dg.MaterializeResult]:
         pipeline = loading.pipeline(PICSART, duckdb.database)
-        chosen = loading.selected(context)
+        chosen = [r for r in settings.TABLES if r in loading.selected(context)]
         with explained("Picsart", PICSART.source):
-            results = loading.load(context, dlt, lambda: picsart_source().with_resources(*chosen), pipeline)
-            loading.create_empty_tables(pipeline, picsart_source(), settings.TABLES, chosen)
-        yield from results
+            # one dlt run per resource: a bad trending page must not cost the balance snapshot
+            outcome = load_each(
+                context, dlt, picsart_source, pipeline, chosen, PICSART, "Picsart", settings.PATHS
+            )
+            loading.create_empty_tables(pipeline, picsart_source(), settings.TABLES, outcome.loaded)
+        for loaded in outcome.results.values():
+            yield from loaded
+        outcome.raise_failures()
 
     balance = dg.define_asset_job("refresh_balance", selection=dg.AssetSelection.assets(BALANCE))
     return dg.Definitions(

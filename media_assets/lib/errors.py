@@ -35,8 +35,19 @@ def _environment_hint(source: str) -> str:
     return " and for the environment in [sources.shotstack_source] version (v1 and stage keys differ)"
 
 
-def explain(error: BaseException, api: str, source: str) -> dg.Failure | None:
-    """An actionable Failure for a known cause, or None to let the original error through."""
+def _path(cause: BaseException, endpoint: str | None) -> str:
+    """The request's path without its query, else the endpoint the caller named: never a key."""
+    request = getattr(cause, "request", None)
+    if request is not None and getattr(request, "path_url", None):
+        return request.path_url.split("?")[0]
+    return endpoint or "an endpoint"
+
+
+def explain(error: BaseException, api: str, source: str, endpoint: str | None = None) -> dg.Failure | None:
+    """An actionable Failure for a known cause, or None to let the original error through.
+
+    `endpoint` names the path when the error does not carry its request (a body that is not JSON).
+    """
     for cause in causes(error):
         if isinstance(cause, ConfigFieldMissingException):
             return dg.Failure(
@@ -65,16 +76,17 @@ def explain(error: BaseException, api: str, source: str) -> dg.Failure | None:
                 )
             return dg.Failure(
                 description=(
-                    f"{api} answered HTTP {status} on {path} after dlt's retries. Nothing from this "
-                    "run was loaded; run it again later. Retries and backoff are set in "
+                    f"{api} answered HTTP {status} on {path} after dlt's retries, so nothing from "
+                    "that endpoint was loaded; run it again later. Retries and backoff are set in "
                     ".dlt/config.toml under [runtime] (request_max_attempts, request_backoff_factor)."
                 ),
             )
         if isinstance(cause, JSONDecodeError):
             return dg.Failure(
                 description=(
-                    f"{api} sent a body that is not valid JSON. Nothing from this run was loaded; "
-                    f"check [sources.{source}] base_url points at the API, then run again."
+                    f"{api} sent a body on {_path(cause, endpoint)} that is not valid JSON, so nothing "
+                    f"from that endpoint was loaded; check [sources.{source}] base_url points at the "
+                    "API, then run again."
                 ),
             )
     return None

@@ -1,4 +1,4 @@
-"""One dlt load per step: the API's pipeline, a fresh source per attempt, and dlt's empty tables."""
+"""One dlt load: the API's pipeline, a fresh source per attempt, and dlt's empty tables."""
 
 from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path

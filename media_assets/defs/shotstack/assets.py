@@ -11,6 +11,7 @@ from ...lib import loading
 from ...lib.errors import explained
 from ...lib.inbox import scan
 from ...lib.naming import RENDERS, SHOTSTACK
+from ...lib.partial import load_each
 from ...lib.settings import inbox_dir
 from ...lib.translator import SHOTSTACK_TRANSLATOR
 from ...lib.warehouse import WRITERS_POOL, Warehouse
@@ -80,19 +81,19 @@ def defs() -> dg.Definitions:
             # the whole inbox, every refresh: an id whose sensor run failed is looked up later
             return shotstack_source(inbox_render_ids=inbox)
 
+        # renders load first, so the hosted files of renders that just finished follow in this run;
+        # one dlt run each, so a 429 on templates does not cost the renders already fetched
+        order = [r for r in settings.TABLES if r in lookups] + [r for r in (FILES,) if r in chosen]
         with explained("Shotstack", SHOTSTACK.source):
-            # renders load first, so the hosted files of renders that just finished follow in this run
-            for step in (lookups, chosen & {FILES}):
-                if not step:
-                    continue
-                results = loading.load(context, dlt, lambda s=step: source().with_resources(*s), pipeline)
-                load_ids = list(pipeline.last_trace.last_load_info.loads_ids)
-                loading.create_empty_tables(pipeline, source(), settings.TABLES, step)
-                for result in results:
-                    if result.asset_key == RENDERS:
-                        deferred = deferred_renders(pipeline.state["sources"].get(SHOTSTACK.source, {}))
-                        outcomes = render_outcomes(duckdb, load_ids, deferred)
-                        result = result._replace(metadata={**(result.metadata or {}), **outcomes})
-                    yield result
+            outcome = load_each(context, dlt, source, pipeline, order, SHOTSTACK, "Shotstack", settings.PATHS)
+            loading.create_empty_tables(pipeline, source(), settings.TABLES, outcome.loaded)
+        for resource, results in outcome.results.items():
+            for result in results:
+                if result.asset_key == RENDERS:
+                    deferred = deferred_renders(pipeline.state["sources"].get(SHOTSTACK.source, {}))
+                    outcomes = render_outcomes(duckdb, outcome.load_ids[resource], deferred)
+                    result = result._replace(metadata={**(result.metadata or {}), **outcomes})
+                yield result
+        outcome.raise_failures()
 
     return dg.Definitions(assets=[shotstack_assets])

@@ -125,3 +125,9 @@ TABLES: dict[str, dict[str, dict[str, Any]]] = {
     "balance": {"balance": BALANCE_COLUMNS},
     **{name: {name: config["columns"]} for name, config in RESOURCES.items()},
 }
+
+# each resource's path, for errors that must name the endpoint when the failure does not carry it
+PATHS: dict[str, str] = {
+    "balance": BALANCE_PATH,
+    **{name: config["endpoint"]["path"] for name, config in RESOURCES.items()},
+}

@@ -127,3 +127,11 @@ TABLES: dict[str, dict[str, dict[str, Any]]] = {
     "assets_by_render": {"assets_by_render": ASSET_COLUMNS},
     **{name: {name: config["columns"]} for name, config in RESOURCES.items()},
 }
+
+# each resource's path ({version} and {id} filled in at run time), for errors that must name the
+# endpoint when the failure does not carry it
+PATHS: dict[str, str] = {
+    "renders": RENDER_PATH,
+    "assets_by_render": ASSETS_BY_RENDER_PATH,
+    **{name: config["endpoint"]["path"] for name, config in RESOURCES.items()},
+}

@@ -1,0 +1,94 @@
+"""Each resource in a dlt run of its own, so a faulty endpoint fails its own asset and no other.
+
+dlt aborts the extract of a whole source when one resource raises: a 429 on templates would
+throw away the renders already fetched in the same run. Loading the selected resources one by
+one keeps what did load (its rows, its state, its materialization) and names what did not.
+"""
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+
+import dagster as dg
+import dlt
+from dagster_dlt import DagsterDltResource
+from dlt.extract import DltSource
+
+from .errors import causes, explain
+from .loading import load
+from .naming import Api
+
+
+@dataclass
+class Outcome:
+    """What a load of each resource apart left: results and load ids of those loaded, and failures."""
+
+    api: Api
+    results: dict[str, list[dg.MaterializeResult]] = field(default_factory=dict)
+    load_ids: dict[str, list[str]] = field(default_factory=dict)
+    failures: dict[str, str] = field(default_factory=dict)
+    first_error: BaseException | None = None
+
+    @property
+    def loaded(self) -> list[str]:
+        return list(self.results)
+
+    def raise_failures(self) -> None:
+        """Fail the step after the loaded assets' results, naming each failed asset and why."""
+        if not self.failures:
+            return
+        failed = [self.api.key(r).to_user_string() for r in self.failures]
+        kept = [self.api.key(r).to_user_string() for r in self.loaded]
+        lines = [f"- {self.api.key(r).to_user_string()}: {why}" for r, why in self.failures.items()]
+        summary = (
+            f"{len(failed)} of {len(failed) + len(kept)} assets failed and the next run fetches them "
+            f"again; {', '.join(kept) if kept else 'none of the others'} loaded and are kept."
+        )
+        raise dg.Failure(
+            description="\n".join([summary, *lines]),
+            metadata={
+                "failed_assets": dg.MetadataValue.json(failed),
+                "loaded_assets": dg.MetadataValue.json(kept),
+            },
+        ) from self.first_error
+
+
+def _unexplained(error: BaseException) -> str:
+    """An unknown error's innermost cause, in one line, for the list of failed assets."""
+    *_, inner = causes(error)
+    return f"{type(inner).__name__}: {inner}"
+
+
+def load_each(
+    context: dg.AssetExecutionContext,
+    runner: DagsterDltResource,
+    make_source: Callable[[], DltSource],
+    pipeline: dlt.Pipeline,
+    resources: Sequence[str],
+    api: Api,
+    title: str,
+    endpoints: Mapping[str, str],
+) -> Outcome:
+    """Load `resources` in order, one dlt run each, going on past the ones that fail.
+
+    A failure that every call would meet (a missing or refused key, no credits) stops at once.
+    """
+    make_source()  # resolves the settings: a missing key fails here, before any request
+    outcome = Outcome(api)
+    for resource in resources:
+        try:
+            results = load(context, runner, lambda r=resource: make_source().with_resources(r), pipeline)
+        except dg.Failure:
+            raise  # the warehouse stayed locked: every other resource would wait in vain too
+        except Exception as error:
+            failure = explain(error, title, api.source, endpoints.get(resource))
+            if failure is not None and not failure.allow_retries:
+                raise failure from None
+            why = failure.description if failure is not None else _unexplained(error)
+            context.log.error(f"{api.key(resource).to_user_string()} failed, the others go on: {why}")
+            outcome.failures[resource] = why or type(error).__name__
+            if failure is None and outcome.first_error is None:
+                outcome.first_error = error
+            continue
+        outcome.results[resource] = results
+        outcome.load_ids[resource] = list(pipeline.last_trace.last_load_info.loads_ids)
+    return outcome

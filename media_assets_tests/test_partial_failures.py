@@ -1,0 +1,129 @@
+"""One faulty endpoint fails its own asset only: what the other resources fetched is loaded and kept."""
+
+from collections.abc import Iterator
+from datetime import datetime
+
+import dagster as dg
+import pytest
+
+from media_assets.local.sandbox_env import demo_query, hosted_asset_ids, sandbox_env
+from media_assets.sandbox import Fault, Sandbox, World, WorldSize
+
+from .helpers.location import assets
+from .helpers.materialize import materialize, rows, table_exists
+
+
+@pytest.fixture
+def still(monkeypatch: pytest.MonkeyPatch) -> Iterator[Sandbox]:
+    """A sandbox of its own with its clock stopped, so every status and balance is known in advance."""
+    world = World.generate(seed=5, size=WorldSize(renders_v1=6, renders_stage=0, pending_share=0.3))
+    sandbox = Sandbox(world, clock_speed=0.0)
+    with sandbox.serve():
+        for name, value in sandbox_env(sandbox, world).items():
+            monkeypatch.setenv(name, value)
+        yield sandbox
+
+
+def failure_text(result: dg.ExecuteInProcessResult) -> str:
+    failures = [e for e in result.all_events if e.event_type == dg.DagsterEventType.STEP_FAILURE]
+    assert failures, "the run should have failed"
+    return "\n".join(str(e.step_failure_data.error) for e in failures)
+
+
+def materialized(result: dg.ExecuteInProcessResult) -> set[str]:
+    return {e.asset_key.to_user_string() for e in result.get_asset_materialization_events()}
+
+
+def keys(group: str) -> set[str]:
+    return {key.to_user_string() for a in assets(group) for key in a.keys}
+
+
+def ids(warehouse: str, table: str) -> list[str]:
+    return [i for (i,) in rows(warehouse, f"select id from {table} order by id")]
+
+
+def shotstack_rows(sandbox: Sandbox) -> dict[str, list]:
+    """What each Shotstack table must hold after one load at the stopped clock, from the world alone."""
+    world, now = sandbox.world, sandbox.clock.now()
+    renders = [r for r in world.renders if r.version == "v1"]
+    done = [r.id for r in renders if r.status_at(now) == "done"]
+    return {
+        "renders": sorted((r.id, r.status_at(now)) for r in renders),
+        "assets_by_render": sorted(a.id for i in done for a in world.assets_for(i)),
+        "templates": sorted(t.id for t in world.templates["v1"]),
+        "ingest_sources": sorted(s.id for s in world.sources["v1"]),
+        "assets": sorted(hosted_asset_ids(sandbox, "v1")[:3]),
+    }
+
+
+def loaded_shotstack_rows(warehouse: str, table: str) -> list:
+    if table == "renders":
+        return rows(warehouse, "select id, status from shotstack_data.renders order by id")
+    return ids(warehouse, f"shotstack_data.{table}")
+
+
+# a 429 that outlasts dlt's retries on each independent Shotstack list or lookup
+SHOTSTACK_FAULTS = [
+    ("templates", "shotstack.templates", "edit/v1/templates"),
+    ("ingest_sources", "shotstack.sources", "ingest/v1/sources"),
+    ("assets", "shotstack.asset_get", "serve/v1/assets/"),
+]
+
+
+@pytest.mark.parametrize(
+    ("resource", "endpoint", "path"), SHOTSTACK_FAULTS, ids=[r for r, _, _ in SHOTSTACK_FAULTS]
+)
+def test_shotstack_429_fails_its_asset_only_and_keeps_the_renders(
+    resource: str, endpoint: str, path: str, still: Sandbox, warehouse: str, instance: dg.DagsterInstance
+) -> None:
+    """Renders, their files and the other lists load; the limited one fails, named; the next run completes."""
+    expected = shotstack_rows(still)
+    still.set_fault(endpoint, Fault(kind=429))
+    result = materialize(
+        warehouse, instance, selection=dg.AssetSelection.groups("shotstack"), raise_on_error=False
+    )
+
+    assert not result.success
+    assert materialized(result) == keys("shotstack") - {f"shotstack/{resource}"}
+    text = failure_text(result)
+    assert f"shotstack/{resource}" in text and "HTTP 429" in text and path in text
+    for table, wanted in expected.items():
+        if table != resource:
+            assert loaded_shotstack_rows(warehouse, table) == wanted, table
+    assert not table_exists(warehouse, "shotstack_data", resource)
+
+    still.clear_faults()
+    assert materialize(warehouse, instance, selection=dg.AssetSelection.groups("shotstack")).success
+    assert loaded_shotstack_rows(warehouse, resource) == expected[resource]
+
+
+def test_malformed_trending_body_keeps_the_balance_snapshot(
+    still: Sandbox, warehouse: str, instance: dg.DagsterInstance
+) -> None:
+    """A cut-off `image_trending` body fails that asset alone; the snapshot and catalogue are loaded."""
+    world = still.world
+    picsart = world.picsart
+    still.set_fault("picsart.image_trending", Fault(kind="malformed"))
+    result = materialize(
+        warehouse, instance, selection=dg.AssetSelection.groups("picsart"), raise_on_error=False
+    )
+
+    assert not result.success
+    assert materialized(result) == keys("picsart") - {"picsart/image_trending"}
+    text = failure_text(result)
+    assert "picsart/image_trending" in text and "image-tools/trending" in text
+    taken = rows(warehouse, "select taken_at, credits from picsart_data.balance")
+    assert [(datetime.fromisoformat(str(t)), c) for t, c in taken] == [(world.now, picsart.balance_series[0])]
+    assert [n for (n,) in rows(warehouse, "select name from picsart_data.effects order by name")] == sorted(
+        picsart.effects
+    )
+    assert ids(warehouse, "picsart_data.image_search") == sorted(
+        i["id"] for i in picsart.search(demo_query(world))
+    )
+    assert ids(warehouse, "picsart_data.genai_models") == sorted(m["id"] for m in picsart.models)
+    assert not table_exists(warehouse, "picsart_data", "image_trending")
+
+    still.clear_faults()
+    assert materialize(warehouse, instance, selection=dg.AssetSelection.groups("picsart")).success
+    assert ids(warehouse, "picsart_data.image_trending") == sorted(i["id"] for i in picsart.trending)
+    assert len(rows(warehouse, "select * from picsart_data.balance")) == 2
