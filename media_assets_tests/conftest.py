@@ -46,7 +46,7 @@ def sandbox(world: World) -> Iterator[Sandbox]:
 def fresh_sandbox(sandbox: Sandbox) -> Sandbox:
     """The session's sandbox with no faults, no latency and zeroed counters."""
     sandbox.clear_faults()
-    sandbox.set_latency(0.0)
+    sandbox.clear_latency()
     sandbox.reset_counts()
     return sandbox
 

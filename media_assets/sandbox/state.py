@@ -70,6 +70,10 @@ class SandboxState:
             raise ValueError(f"unknown endpoint {endpoint!r}")
         self._latency[endpoint] = seconds
 
+    def clear_latency(self) -> None:
+        """No added delay anywhere: the global and every per-endpoint delay back to zero."""
+        self._latency = {None: 0.0}
+
     def latency_for(self, endpoint: str) -> float:
         """The delay that applies to `endpoint`."""
         return self._latency.get(endpoint, self._latency[None])
