@@ -39,9 +39,8 @@ class Outcome:
         failed = [self.api.key(r).to_user_string() for r in self.failures]
         kept = [self.api.key(r).to_user_string() for r in self.loaded]
         lines = [f"- {self.api.key(r).to_user_string()}: {why}" for r, why in self.failures.items()]
-        summary = (
-            f"{len(failed)} of {len(failed) + len(kept)} assets failed and the next run fetches them "
-            f"again; {', '.join(kept) if kept else 'none of the others'} loaded and are kept."
+        summary = f"{', '.join(failed)} failed" + (
+            f"; {', '.join(kept)} loaded and are kept." if kept else ", and nothing was loaded."
         )
         raise dg.Failure(
             description="\n".join([summary, *lines]),
