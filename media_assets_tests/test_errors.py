@@ -145,14 +145,74 @@ def test_out_of_credits_fails_at_once_saying_to_top_up(
     assert fresh_sandbox.counts["picsart.effects"] == 1
 
 
-def test_malformed_body_fails_clearly(
-    sandbox_environ: dict, fresh_sandbox: Sandbox, warehouse: str, instance: dg.DagsterInstance
+# a hand-written resource and a rest_api one per API, each with the path its message must name
+BODY_FAULTS = [
+    ("picsart.balance", "picsart/balance", "tools/1.0/balance", "picsart_source"),
+    ("picsart.effects", "picsart/effects", "tools/1.0/effects", "picsart_source"),
+    ("shotstack.render_get", "shotstack/renders", "edit/v1/render/", "shotstack_source"),
+    ("shotstack.templates", "shotstack/templates", "edit/v1/templates", "shotstack_source"),
+]
+
+
+def assert_no_key(text: str, sandbox: Sandbox) -> None:
+    for key in (sandbox.picsart_key, sandbox.shotstack_key):
+        assert key not in text
+
+
+@pytest.mark.parametrize(
+    ("endpoint", "asset", "path", "source"), BODY_FAULTS, ids=[a for _, a, _, _ in BODY_FAULTS]
+)
+def test_malformed_body_says_it_may_be_transient_then_names_base_url(
+    endpoint: str,
+    asset: str,
+    path: str,
+    source: str,
+    sandbox_environ: dict,
+    fresh_sandbox: Sandbox,
+    warehouse: str,
+    instance: dg.DagsterInstance,
 ) -> None:
-    """A body that is not JSON ends in an error that says so and names the base_url setting."""
-    fresh_sandbox.set_fault("picsart.balance", Fault(kind="malformed"))
-    result = materialize(warehouse, instance, selection=["picsart/balance"], raise_on_error=False)
+    """A cut-off body: its endpoint, that it may be transient so run again, base_url only if it persists."""
+    fresh_sandbox.set_fault(endpoint, Fault(kind="malformed"))
+    result = materialize(warehouse, instance, selection=[asset], raise_on_error=False)
     text = failure_text(result)
-    assert "not valid JSON" in text and "[sources.picsart_source] base_url" in text
+    assert "not valid JSON" in text and path in text
+    assert "transient" in text and "run again" in text
+    assert f"If it persists, check that [sources.{source}] base_url" in text
+    assert text.index("run again") < text.index("base_url")
+    assert_no_key(text, fresh_sandbox)
+    assert_no_key(all_logs(instance, result), fresh_sandbox)
+
+
+TIMEOUTS = [
+    ("picsart.balance", "picsart/balance", "tools/1.0/balance"),
+    ("shotstack.templates", "shotstack/templates", "edit/v1/templates"),
+]
+
+
+@pytest.mark.parametrize(("endpoint", "asset", "path"), TIMEOUTS, ids=[a for _, a, _ in TIMEOUTS])
+def test_timeout_names_request_timeout_and_attempts(
+    endpoint: str,
+    asset: str,
+    path: str,
+    sandbox_environ: dict,
+    fresh_sandbox: Sandbox,
+    warehouse: str,
+    instance: dg.DagsterInstance,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """An answer slower than request_timeout on every attempt names both settings, not a raw read timeout."""
+    monkeypatch.setenv("RUNTIME__REQUEST_TIMEOUT", "0.3")
+    monkeypatch.setenv("RUNTIME__REQUEST_MAX_ATTEMPTS", "2")
+    fresh_sandbox.set_latency(1.0, endpoint)
+    result = materialize(warehouse, instance, selection=[asset], raise_on_error=False)
+    text = failure_text(result)
+    assert "[runtime] request_timeout (0.3 s)" in text and "request_max_attempts (2)" in text
+    assert "RUNTIME__REQUEST_TIMEOUT" in text and path in text
+    assert "ResourceExtractionError" not in text and "Read timed out" not in text
+    assert fresh_sandbox.counts[endpoint] == 2, "each attempt waited request_timeout, then dlt tried again"
+    assert_no_key(text, fresh_sandbox)
+    assert_no_key(all_logs(instance, result), fresh_sandbox)
 
 
 def test_empty_brief_only_table_takes_rows_once_the_endpoint_answers(

@@ -4,8 +4,10 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 import dagster as dg
+from dlt.common.configuration import resolve_configuration
 from dlt.common.configuration.exceptions import ConfigFieldMissingException
-from requests import HTTPError
+from dlt.common.configuration.specs import RuntimeConfiguration
+from requests import HTTPError, Response, Timeout
 from requests.exceptions import JSONDecodeError
 
 KEY_HELP = (
@@ -35,18 +37,87 @@ def _environment_hint(source: str) -> str:
     return " and for the environment in [sources.shotstack_source] version (v1 and stage keys differ)"
 
 
+def _response_of(error: BaseException) -> Response | None:
+    """The response whose body would not parse: requests' JSONDecodeError does not carry it, but
+    the frame of `Response.json()` that raised it, the last in its traceback, holds it."""
+    found, frame = None, error.__traceback__
+    while frame is not None:
+        candidate = frame.tb_frame.f_locals.get("self")
+        found = candidate if isinstance(candidate, Response) else found
+        frame = frame.tb_next
+    return found
+
+
 def _path(cause: BaseException, endpoint: str | None) -> str:
     """The request's path without its query, else the endpoint the caller named: never a key."""
     request = getattr(cause, "request", None)
+    if request is None and isinstance(cause, JSONDecodeError):
+        request = getattr(_response_of(cause), "request", None)
     if request is not None and getattr(request, "path_url", None):
         return request.path_url.split("?")[0]
     return endpoint or "an endpoint"
 
 
+def _http_failure(cause: HTTPError, api: str, source: str) -> dg.Failure:
+    """An HTTP status that outlasted dlt's retries, or one retrying cannot fix (a key, credits)."""
+    status = cause.response.status_code
+    path = _path(cause, None)
+    if status == 402:
+        return dg.Failure(
+            description=(
+                f"{api} says the account is out of credits (HTTP 402 Payment Required on {path}). "
+                "Top up the account, then run again; retrying before that only spends calls."
+            ),
+            allow_retries=False,
+        )
+    if status in (401, 403):
+        return dg.Failure(
+            description=(
+                f"{api} refused the API key (HTTP {status} on {path}). "
+                f"Check the key, and that it is meant for this service{_environment_hint(source)}. "
+                f"{key_help(source)}"
+            ),
+            allow_retries=False,
+        )
+    return dg.Failure(
+        description=(
+            f"{api} answered HTTP {status} on {path} after dlt's retries, so nothing from "
+            "that endpoint was loaded; run it again later. Retries and backoff are set in "
+            ".dlt/config.toml under [runtime] (request_max_attempts, request_backoff_factor)."
+        ),
+    )
+
+
+def _timeout_failure(cause: Timeout, api: str) -> dg.Failure:
+    """Every attempt waited request_timeout for an answer: name the two settings and their values."""
+    runtime = resolve_configuration(RuntimeConfiguration())
+    return dg.Failure(
+        description=(
+            f"{api} did not answer {_path(cause, None)} within [runtime] request_timeout "
+            f"({runtime.request_timeout:g} s) in any of [runtime] request_max_attempts "
+            f"({runtime.request_max_attempts}) attempts, so nothing from that endpoint was loaded. "
+            "If the service is slow rather than down, raise request_timeout (or request_max_attempts) "
+            "under [runtime] in .dlt/config.toml, or set RUNTIME__REQUEST_TIMEOUT; otherwise run again later."
+        ),
+    )
+
+
+def _body_failure(cause: JSONDecodeError, api: str, source: str, endpoint: str | None) -> dg.Failure:
+    """A body cut off or garbled in transit is usually gone on the next try; a wrong host is not."""
+    return dg.Failure(
+        description=(
+            f"{api} sent a body on {_path(cause, endpoint)} that is not valid JSON (cut off or "
+            "malformed), so nothing from that endpoint was loaded. This may be transient, a "
+            "connection dropped mid-answer: run again. If it persists, check that "
+            f"[sources.{source}] base_url points at the API."
+        ),
+    )
+
+
 def explain(error: BaseException, api: str, source: str, endpoint: str | None = None) -> dg.Failure | None:
     """An actionable Failure for a known cause, or None to let the original error through.
 
-    `endpoint` names the path when the error does not carry its request (a body that is not JSON).
+    `endpoint` names the path when the error does not carry its request.
     """
     for cause in causes(error):
         if isinstance(cause, ConfigFieldMissingException):
@@ -55,40 +126,11 @@ def explain(error: BaseException, api: str, source: str, endpoint: str | None = 
                 allow_retries=False,
             )
         if isinstance(cause, HTTPError) and cause.response is not None:
-            status = cause.response.status_code
-            path = cause.response.request.path_url.split("?")[0] if cause.request else "?"
-            if status == 402:
-                return dg.Failure(
-                    description=(
-                        f"{api} says the account is out of credits (HTTP 402 Payment Required on {path}). "
-                        "Top up the account, then run again; retrying before that only spends calls."
-                    ),
-                    allow_retries=False,
-                )
-            if status in (401, 403):
-                return dg.Failure(
-                    description=(
-                        f"{api} refused the API key (HTTP {status} on {path}). "
-                        f"Check the key, and that it is meant for this service{_environment_hint(source)}. "
-                        f"{key_help(source)}"
-                    ),
-                    allow_retries=False,
-                )
-            return dg.Failure(
-                description=(
-                    f"{api} answered HTTP {status} on {path} after dlt's retries, so nothing from "
-                    "that endpoint was loaded; run it again later. Retries and backoff are set in "
-                    ".dlt/config.toml under [runtime] (request_max_attempts, request_backoff_factor)."
-                ),
-            )
+            return _http_failure(cause, api, source)
+        if isinstance(cause, Timeout):
+            return _timeout_failure(cause, api)
         if isinstance(cause, JSONDecodeError):
-            return dg.Failure(
-                description=(
-                    f"{api} sent a body on {_path(cause, endpoint)} that is not valid JSON, so nothing "
-                    f"from that endpoint was loaded; check [sources.{source}] base_url points at the "
-                    "API, then run again."
-                ),
-            )
+            return _body_failure(cause, api, source, endpoint)
     return None
 
 
