@@ -156,6 +156,21 @@ def test_fault_count_and_kinds(sb: Sandbox) -> None:
         Fault(kind=418)
 
 
+def test_text_numbers_fault_serves_the_real_answer_with_numbers_as_text(sb: Sandbox) -> None:
+    """text_numbers keeps the status, headers and shape, but each number arrives as text no number
+    parser reads; once its count is spent, numbers are numbers again."""
+    sb.set_fault("picsart.image_trending", Fault(kind="text_numbers", count=1))
+    retyped = get(sb, "/image-tools/trending?page_size=3")
+    plain = get(sb, "/image-tools/trending?page_size=3")
+    assert retyped.status_code == 200 and "X-Picsart-Ratelimit-Available" in retyped.headers
+    first = sb.world.picsart.trending[:3]
+    assert retyped.json() == {
+        "items": [{**item, "rank": f"{item['rank']}s", "score": f"{item['score']}s"} for item in first],
+        "next_page": "2s",
+    }
+    assert plain.json() == {"items": first, "next_page": 2}
+
+
 def test_fault_share_is_seeded(sb: Sandbox) -> None:
     """share=0.5 hits some calls but not all, in the same order every time it is armed."""
     runs = []

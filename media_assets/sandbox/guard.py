@@ -12,8 +12,10 @@ from dataclasses import dataclass, field
 
 # 429 and 5xx are the transient failures; 400-404 stand for a service that refuses or lacks
 # an endpoint (e.g. a brief-only Picsart path the real API does not publish); 402 is Picsart
-# out of credits
-FAULT_KINDS = (400, 401, 402, 403, 404, 429, 500, 502, 503, "malformed")
+# out of credits; "malformed" is a body cut off mid-object; "text_numbers" is the real answer
+# with every number as text that no number parser reads ("12.5s"), an API that changed a type
+TEXT_NUMBERS = "text_numbers"
+FAULT_KINDS = (400, 401, 402, 403, 404, 429, 500, 502, 503, "malformed", TEXT_NUMBERS)
 
 
 @dataclass

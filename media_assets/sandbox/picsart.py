@@ -10,8 +10,14 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from media_assets.sandbox.accept import admits_json
-from media_assets.sandbox.guard import RateState
-from media_assets.sandbox.responses import json_response, picsart_error, picsart_fault, picsart_unauthorized
+from media_assets.sandbox.guard import TEXT_NUMBERS, RateState
+from media_assets.sandbox.responses import (
+    json_response,
+    picsart_error,
+    picsart_fault,
+    picsart_unauthorized,
+    text_numbers,
+)
 from media_assets.sandbox.state import SandboxState
 
 Handler = Callable[[Request, SandboxState], Awaitable[Response]]
@@ -40,7 +46,7 @@ async def gate(request: Request, sb: SandboxState, name: str, handler: Handler) 
     if not state.allowed:
         return _stamp(picsart_error(429, "Rate limit exceeded, retry after the reset time."), state)
     fault = sb.faults.draw(name)
-    if fault is not None:
+    if fault is not None and fault.kind != TEXT_NUMBERS:
         if fault.kind == 429:  # an injected limit reads like a real one: nothing left
             state = RateState(False, state.limit, 0, state.reset_epoch)
         return _stamp(picsart_fault(fault, {}), state)
@@ -48,6 +54,8 @@ async def gate(request: Request, sb: SandboxState, name: str, handler: Handler) 
         response = await handler(request, sb)
     except BadRequest as exc:
         response = picsart_error(400, str(exc))
+    if fault is not None:  # the real answer, its numbers turned to text
+        response = text_numbers(response)
     return _stamp(response, state)
 
 

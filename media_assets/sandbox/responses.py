@@ -41,6 +41,25 @@ def malformed(headers: dict[str, str] | None = None) -> Response:
     return Response(text[: len(text) // 2], 200, headers=headers, media_type="application/json")
 
 
+def _numbers_as_text(value: Any) -> Any:
+    """Every number in a JSON value as text with a unit, booleans and the rest unchanged."""
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, int | float):
+        return f"{value}s"
+    if isinstance(value, dict):
+        return {key: _numbers_as_text(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_numbers_as_text(item) for item in value]
+    return value
+
+
+def text_numbers(response: Response) -> Response:
+    """The handler's own answer, its numbers turned to text ("12.5s"): valid JSON whose types changed."""
+    headers = {k: v for k, v in response.headers.items() if k not in ("content-length", "content-type")}
+    return json_response(_numbers_as_text(json.loads(response.body)), response.status_code, headers)
+
+
 def gateway_error(status: int) -> Response:
     """Shotstack's API-gateway error: only a message, and never a Retry-After header."""
     return json_response({"message": REASONS[status]}, status)

@@ -11,8 +11,9 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from media_assets.sandbox.edit_rules import MAX_DEPTH, edit_problems
+from media_assets.sandbox.guard import TEXT_NUMBERS
 from media_assets.sandbox.records import POSTER_SUFFIX, THUMB_SUFFIX, VERSIONS, Render
-from media_assets.sandbox.responses import REASONS, gateway_error, iso_z, json_response
+from media_assets.sandbox.responses import REASONS, gateway_error, iso_z, json_response, text_numbers
 from media_assets.sandbox.responses import shotstack_fault as fault_response
 from media_assets.sandbox.state import SandboxState
 
@@ -42,9 +43,10 @@ async def gate(request: Request, sb: SandboxState, name: str, api: str, handler:
     if not sb.limiter.check(f"{api}/{version}", RATE_LIMITS[api][version]).allowed:
         return gateway_error(429)
     fault = sb.faults.draw(name)
-    if fault is not None:
+    if fault is not None and fault.kind != TEXT_NUMBERS:
         return fault_response(fault)
-    return await handler(request, sb, version)
+    response = await handler(request, sb, version)
+    return response if fault is None else text_numbers(response)
 
 
 def edit_error(status: int, detail: str) -> Response:
