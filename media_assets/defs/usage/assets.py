@@ -6,6 +6,7 @@ from dagster_duckdb import DuckDBResource
 from ...lib.naming import ASSETS_BY_RENDER, BALANCE, RENDERS, USAGE_GROUP
 from ...lib.schedules import sensor_status
 from ...lib.warehouse import WRITERS_POOL
+from . import variants
 from .tables import number, query, rebuild, table_metadata
 
 
@@ -25,6 +26,7 @@ def _usage_asset(deps: list[dg.AssetKey]):
 def credit_balance_daily(duckdb: DuckDBResource) -> dg.MaterializeResult:
     """Picsart credits per UTC day: spend, top-ups, 7-day burn and the days left before credits run out."""
     with duckdb.get_connection() as con:
+        variants.refuse(con, [BALANCE], "credit_balance_daily")
         table = rebuild(con, "credit_balance_daily")
     latest = table.records()[-1] if table.rows else {}
     return dg.MaterializeResult(
@@ -45,6 +47,7 @@ def _render_figures(figures: dict) -> dict[str, dg.MetadataValue]:
 def render_usage_daily(duckdb: DuckDBResource) -> dg.MaterializeResult:
     """Shotstack renders per UTC day and API version: outcomes, output minutes, render speed, failures."""
     with duckdb.get_connection() as con:
+        variants.refuse(con, [RENDERS, ASSETS_BY_RENDER], "render_usage_daily")
         table = rebuild(con, "render_usage_daily")
         # the figures of the newest day, every version together
         (newest_day,) = query(con, "render_usage_newest_day").records()
@@ -55,6 +58,7 @@ def render_usage_daily(duckdb: DuckDBResource) -> dg.MaterializeResult:
 def render_usage_summary(duckdb: DuckDBResource) -> dg.MaterializeResult:
     """Whole-period Shotstack totals per API version and overall: the figures a dashboard shows first."""
     with duckdb.get_connection() as con:
+        variants.refuse(con, [RENDERS, ASSETS_BY_RENDER], "render_usage_summary")
         table = rebuild(con, "render_usage_summary")
     overall = next((r for r in table.records() if r["version"] == "all"), {})
     return dg.MaterializeResult(

@@ -8,6 +8,7 @@ from dagster_duckdb import DuckDBResource
 from ...lib.naming import ASSETS_BY_RENDER, BALANCE, RENDERS
 from ...lib.settings import UsageThresholds
 from ...lib.warehouse import WRITERS_POOL
+from . import variants
 from .tables import DATASETS, SCHEMA, number, query
 
 # checks open the warehouse file too, so they run in the writers' pool instead of hitting its lock
@@ -133,3 +134,24 @@ def render_failure_rate_below_limit(
             "max_failure_rate": limit,
         },
     )
+
+
+def _typed_as_declared(key: dg.AssetKey) -> dg.AssetChecksDefinition:
+    """A blocking ERROR when a field the summaries read holds values dlt could not store in its type."""
+
+    @dg.asset_check(asset=key, name=f"{key.path[-1]}_typed_as_declared", pool=POOL, blocking=True)
+    def typed_as_declared(duckdb: DuckDBResource) -> dg.AssetCheckResult:
+        with duckdb.get_connection() as con:
+            found = variants.find(con, key)
+        return dg.AssetCheckResult(
+            passed=not found,
+            severity=ERROR,
+            description="; ".join(v.describe() for v in found) or None,
+            metadata=variants.metadata(found),
+        )
+
+    return typed_as_declared
+
+
+# one per raw table the summaries read: the fields they use arrived in the declared types
+TYPED_AS_DECLARED = [_typed_as_declared(key) for key in variants.READ]
