@@ -10,7 +10,7 @@ from media_assets.defs.resources import build_resources
 from media_assets.sandbox import Fault, Render, Sandbox
 
 from .helpers import location
-from .helpers.materialize import rows
+from .helpers.materialize import materialize, rows
 from .helpers.usage_world import (
     EVERYTHING,
     LIMITS,
@@ -94,3 +94,27 @@ def test_typed_as_declared_checks_fail_as_errors_on_the_renders_only(retyped: Re
         ("render_time", "render_time__v_text", 1),
     ]
     assert check(result, "assets_by_render_typed_as_declared").passed
+
+
+def test_text_credits_fail_the_balance_alone_and_the_next_run_loads_it(
+    sandbox_environ: dict, fresh_sandbox: Sandbox, warehouse: str, instance: dg.DagsterInstance
+) -> None:
+    """credits is NOT NULL, so a text value fails the balance's load: named, the rest kept, not stuck."""
+    picsart = fresh_sandbox.world.picsart
+    fresh_sandbox.set_fault("picsart.balance", Fault(kind="text_numbers", count=1))
+    result = materialize(warehouse, instance, dg.AssetSelection.groups("picsart"), raise_on_error=False)
+    assert not result.success
+    materialized = {e.asset_key.to_user_string() for e in result.get_asset_materialization_events()}
+    assert materialized == {key.to_user_string() for a in location.assets("picsart") for key in a.keys} - {
+        "picsart/balance"
+    }
+    failure = next(e for e in result.all_events if e.is_step_failure).step_failure_data.error.message
+    assert "picsart_data.balance.credits" in failure and "credits__v_text" in failure
+    assert [n for (n,) in rows(warehouse, "select name from picsart_data.effects order by name")] == sorted(
+        picsart.effects
+    )
+    assert rows(warehouse, "select count(*) from picsart_data.balance") == [(0,)]
+
+    credits = picsart.balance_series[min(fresh_sandbox.balance_calls, len(picsart.balance_series) - 1)]
+    assert materialize(warehouse, instance, ["picsart/balance"]).success
+    assert rows(warehouse, "select credits from picsart_data.balance") == [(credits,)]

@@ -1,5 +1,6 @@
 """Turn dlt and HTTP failures into errors that name the setting to fix and never echo a secret."""
 
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -7,9 +8,12 @@ import dagster as dg
 from dlt.common.configuration import resolve_configuration
 from dlt.common.configuration.exceptions import ConfigFieldMissingException
 from dlt.common.configuration.specs import RuntimeConfiguration
+from duckdb import ConstraintException
 from requests import HTTPError, Response, Timeout
 from requests.exceptions import JSONDecodeError
 
+# DuckDB's words for a NULL in a NOT NULL column
+NOT_NULL = re.compile(r"NOT NULL constraint failed: (\w+)\.(\w+)")
 KEY_HELP = (
     "Set it in .dlt/secrets.toml under [sources.{source}] api_key, "
     "or in the environment variable SOURCES__{env}__API_KEY."
@@ -114,10 +118,29 @@ def _body_failure(cause: JSONDecodeError, api: str, source: str, endpoint: str |
     )
 
 
-def explain(error: BaseException, api: str, source: str, endpoint: str | None = None) -> dg.Failure | None:
+def _retyped_failure(cause: ConstraintException, api: str, dataset: str) -> dg.Failure | None:
+    """A NOT NULL column left empty because its value came in another type, which dlt set aside."""
+    found = NOT_NULL.search(str(cause))
+    if found is None:
+        return None
+    table, column = found.groups()
+    return dg.Failure(
+        description=(
+            f"{api} sent {dataset}.{table}.{column} in a type that does not fit the declared one: dlt "
+            f"kept the value aside in a variant column ({column}__v_text for text) and left {column} "
+            "empty, which the table does not allow, so nothing from that endpoint was loaded. The API "
+            "changed the field's type: make the source read the new form, then run again."
+        ),
+    )
+
+
+def explain(
+    error: BaseException, api: str, source: str, endpoint: str | None = None, dataset: str | None = None
+) -> dg.Failure | None:
     """An actionable Failure for a known cause, or None to let the original error through.
 
-    `endpoint` names the path when the error does not carry its request.
+    `endpoint` names the path when the error does not carry its request; `dataset` the schema
+    whose tables a load wrote.
     """
     for cause in causes(error):
         if isinstance(cause, ConfigFieldMissingException):
@@ -131,6 +154,8 @@ def explain(error: BaseException, api: str, source: str, endpoint: str | None = 
             return _timeout_failure(cause, api)
         if isinstance(cause, JSONDecodeError):
             return _body_failure(cause, api, source, endpoint)
+        if isinstance(cause, ConstraintException) and dataset:
+            return _retyped_failure(cause, api, dataset)
     return None
 
 

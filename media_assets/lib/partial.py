@@ -79,7 +79,10 @@ def load_each(
         except dg.Failure:
             raise  # the warehouse stayed locked: every other resource would wait in vain too
         except Exception as error:
-            failure = explain(error, title, api.source, endpoints.get(resource))
+            # a package the destination refused (a NULL in a NOT NULL column) would be retried
+            # first by every later load, failing them all: this resource's rows go with its failure
+            pipeline.drop_pending_packages()
+            failure = explain(error, title, api.source, endpoints.get(resource), api.dataset)
             if failure is not None and not failure.allow_retries:
                 raise failure from None
             why = failure.description if failure is not None else _unexplained(error)
