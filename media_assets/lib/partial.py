@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 import dagster as dg
 import dlt
 from dagster_dlt import DagsterDltResource
+from dlt.common.destination.exceptions import DestinationTerminalException
 from dlt.extract import DltSource
 
 from .errors import causes, explain
@@ -79,9 +80,11 @@ def load_each(
         except dg.Failure:
             raise  # the warehouse stayed locked: every other resource would wait in vain too
         except Exception as error:
-            # a package the destination refused (a NULL in a NOT NULL column) would be retried
-            # first by every later load, failing them all: this resource's rows go with its failure
-            pipeline.drop_pending_packages()
+            if any(isinstance(cause, DestinationTerminalException) for cause in causes(error)):
+                # a package the destination refused for good (a NULL in a NOT NULL column) would be
+                # retried first by every later load, failing them all: its rows go with its failure.
+                # Any other pending package is kept for the next run, which loads it first.
+                pipeline.drop_pending_packages()
             failure = explain(error, title, api.source, endpoints.get(resource), api.dataset)
             if failure is not None and not failure.allow_retries:
                 raise failure from None
