@@ -40,6 +40,19 @@ def _remember_warehouse(pipeline: dlt.Pipeline) -> None:
     pipeline.set_local_state_val("duckdb_database", pipeline.destination.config_params["credentials"])
 
 
+def load_pending(pipeline: dlt.Pipeline) -> None:
+    """Normalize and load the packages an earlier, stopped run left, without syncing first.
+
+    `pipeline.run()` syncs with the destination before it loads pending packages, and when the
+    dataset does not exist yet (the stopped run was the first load into this warehouse) that sync
+    wipes the pipeline's folder, pending packages included: a balance snapshot in one would be
+    lost for good. `normalize()` and `load()` do not sync; the load creates the dataset.
+    """
+    if pipeline.list_extracted_load_packages():
+        pipeline.normalize()
+    pipeline.load()
+
+
 def selected(context: dg.AssetExecutionContext) -> set[str]:
     """The dlt resources behind the run's selected assets."""
     return {key.path[-1] for key in context.selected_asset_keys}
@@ -58,7 +71,7 @@ def load(
     """
     if pipeline.has_pending_data:
         context.log.warning(f"{pipeline.pipeline_name}: loading what an earlier run extracted, first")
-        retry_while_locked(pipeline.run, context.log)
+        retry_while_locked(lambda: load_pending(pipeline), context.log)
     results = retry_while_locked(
         lambda: list(runner.run(context=context, dlt_source=make_source(), dlt_pipeline=pipeline)),
         context.log,
