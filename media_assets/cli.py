@@ -1,7 +1,8 @@
-"""The `media-assets` command: serve the sandbox, or run the whole demo against it."""
+"""The `media-assets` command: serve the sandbox, run the whole demo against it, or ready a Dagster home."""
 
 import argparse
 import io
+import shlex
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -11,7 +12,19 @@ from .local.sandbox_env import live_world, sandbox_env, sibling_command
 from .sandbox import DEFAULT_PICSART_KEY, DEFAULT_SHOTSTACK_KEY, Sandbox
 
 
+def _init(args: argparse.Namespace) -> int:
+    from .local.instance_home import default_home, prepare
+
+    home = prepare(Path(args.home).resolve() if args.home else default_home())
+    print(f"Dagster home ready: {home}")
+    return 0
+
+
 def _serve(args: argparse.Namespace) -> int:
+    from .local.instance_home import default_home, prepare
+
+    # before the export lines: whatever the user starts next finds the home's storage ready
+    home = prepare(default_home())
     world = live_world(args.seed)
     sandbox = Sandbox(
         world, picsart_key=args.picsart_key, shotstack_key=args.shotstack_key, callback_url=args.callback_url
@@ -21,7 +34,7 @@ def _serve(args: argparse.Namespace) -> int:
     print(f"Sandbox of Picsart and Shotstack at {base} (seed {args.seed}). Point the sources at it:")
     for name, value in sandbox_env(sandbox, world, args.version).items():
         print(f"  export {name}='{value}'")
-    print(f"Then: DAGSTER_HOME=$PWD/dagster_home {sibling_command('dagster')} dev")
+    print(f"Then: DAGSTER_HOME={shlex.quote(str(home))} {sibling_command('dagster')} dev")
     sandbox.run(host=args.host, port=args.port)
     return 0
 
@@ -64,6 +77,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     receive.add_argument("--port", type=int, default=8766)
     receive.add_argument("--inbox", help="inbox folder (default: [media_assets] inbox_dir)")
     receive.set_defaults(run=_callbacks)
+
+    init = commands.add_parser(
+        "init", help="create and migrate a Dagster home's storage, before anything starts on it"
+    )
+    init.add_argument("--home", help="the Dagster home (default: DAGSTER_HOME, else dagster_home/)")
+    init.set_defaults(run=_init)
 
     demo = commands.add_parser("demo", help="load every asset from a fresh sandbox into DuckDB")
     demo.set_defaults(run=_demo)

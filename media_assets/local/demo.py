@@ -4,7 +4,6 @@ import json
 import os
 import shlex
 import sys
-from pathlib import Path
 
 import dagster as dg
 import duckdb
@@ -13,6 +12,7 @@ from ..lib import project
 from ..lib.naming import APIS, PICSART, SHOTSTACK
 from ..lib.settings import duckdb_path
 from ..sandbox import Sandbox
+from .instance_home import default_home, prepare
 from .sandbox_env import live_world, sandbox_env, sibling_command
 
 DATASETS = tuple(api.dataset for api in APIS)
@@ -67,8 +67,8 @@ def check_summary(result: dg.ExecuteInProcessResult) -> list[str]:
 def run_demo(seed: int = 7, version: str = "v1") -> int:
     """Materialize every asset from a seeded sandbox into the warehouse file and report."""
     project.activate()
-    os.environ.setdefault("DAGSTER_HOME", str(project.root() / "dagster_home"))
-    Path(os.environ["DAGSTER_HOME"]).mkdir(parents=True, exist_ok=True)
+    # ready before the run opens it, so demos and runs started together cannot race to create it
+    os.environ["DAGSTER_HOME"] = str(prepare(default_home()))
     # dated now, not at the generator's fixed date, so the balance-freshness check judges a fresh snapshot
     world = live_world(seed)
     sandbox = Sandbox(world)
