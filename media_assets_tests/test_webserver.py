@@ -1,7 +1,5 @@
 """The path a click in the UI takes: a real dagster-webserver, its GraphQL API, a launched run."""
 
-import time
-from collections.abc import Callable
 from pathlib import Path
 
 import duckdb
@@ -10,38 +8,14 @@ from media_assets.lib.warehouse import WRITERS_POOL
 from media_assets.sandbox import Sandbox, World
 
 from .helpers.materialize import count
-from .helpers.webserver import GraphQL, bin_path, instance_home, serve_ui
+from .helpers.webserver import GraphQL, bin_path, instance_home, serve_ui, step_started
 
 ASSET_NODES = "{ assetNodes { assetKey { path } dependencyKeys { path } } }"
 STEP_STATS = """
 query Steps($id: ID!) {
   runOrError(runId: $id) { ... on Run { stepStats { stepKey status startTime endTime } } }
 }"""
-RUN_EVENTS = """
-query Events($id: ID!) {
-  logsForRun(runId: $id) {
-    ... on EventConnection { events { ... on MessageEvent { eventType stepKey message } } }
-  }
-}"""
 POOL_BLOCKED = f"Step blocked by limit for pool {WRITERS_POOL}"
-
-
-def wait_for_event(
-    graphql: GraphQL, run_id: str, wanted: Callable[[dict], bool], timeout: float = 120
-) -> dict:
-    """The first event of a run that `wanted` accepts, polling until it is logged."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        found = [e for e in graphql(RUN_EVENTS, id=run_id)["logsForRun"]["events"] if e and wanted(e)]
-        if found:
-            return found[0]
-        time.sleep(0.5)
-    raise TimeoutError(f"run {run_id} logged no such event in {timeout}s")
-
-
-def step_started(step: str) -> Callable[[dict], bool]:
-    """Accepts the event of `step` starting, which a step does only once it holds its pool slot."""
-    return lambda event: event.get("eventType") == "STEP_START" and event.get("stepKey") == step
 
 
 def step_times(graphql: GraphQL, run_id: str) -> dict[str, tuple[float, float]]:
@@ -98,10 +72,9 @@ def test_two_runs_at_once_share_the_duckdb_file(
         holder = duckdb.connect(str(warehouse))  # like a notebook writing to the file
         try:
             picsart = graphql.launch([["picsart", "effects"], ["picsart", "genai_models"]])
-            wait_for_event(graphql, picsart, step_started("picsart"))
+            graphql.wait_for_event(picsart, step_started("picsart"))
             shotstack = graphql.launch([["shotstack", "renders"], ["shotstack", "templates"]])
-            wait_for_event(
-                graphql,
+            graphql.wait_for_event(
                 shotstack,
                 lambda event: POOL_BLOCKED in event.get("message", "") or step_started("shotstack")(event),
             )

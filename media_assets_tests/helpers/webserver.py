@@ -6,7 +6,7 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -27,6 +27,12 @@ mutation Launch($params: ExecutionParams!) {
   }
 }"""
 RUN_STATUS = "query Status($id: ID!) { runOrError(runId: $id) { ... on Run { status } } }"
+RUN_EVENTS = """
+query Events($id: ID!) {
+  logsForRun(runId: $id) {
+    ... on EventConnection { events { ... on MessageEvent { eventType stepKey message } } }
+  }
+}"""
 
 
 def free_port() -> int:
@@ -73,10 +79,27 @@ class GraphQL:
         assert launched["__typename"] == "LaunchRunSuccess", launched
         return launched["run"]["runId"]
 
+    def status(self, run_id: str) -> str:
+        return self(RUN_STATUS, id=run_id)["runOrError"]["status"]
+
+    def events(self, run_id: str) -> list[dict]:
+        """The run's message events so far: eventType, stepKey and message."""
+        return [e for e in self(RUN_EVENTS, id=run_id)["logsForRun"]["events"] if e]
+
+    def wait_for_event(self, run_id: str, wanted: Callable[[dict], bool], timeout: float = 120) -> dict:
+        """The first event of a run that `wanted` accepts, polling until it is logged."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            found = [e for e in self.events(run_id) if wanted(e)]
+            if found:
+                return found[0]
+            time.sleep(0.5)
+        raise TimeoutError(f"run {run_id} logged no such event in {timeout}s")
+
     def wait_for_run(self, run_id: str, timeout: float = 180) -> str:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
-            status = self(RUN_STATUS, id=run_id)["runOrError"]["status"]
+            status = self.status(run_id)
             if status in ("SUCCESS", "FAILURE", "CANCELED"):
                 return status
             time.sleep(0.5)
@@ -125,6 +148,11 @@ def serve_ui(
                 process.wait(timeout=30)
             except subprocess.TimeoutExpired:
                 os.killpg(process.pid, 9)
+
+
+def step_started(step: str) -> Callable[[dict], bool]:
+    """Accepts the event of `step` starting."""
+    return lambda event: event.get("eventType") == "STEP_START" and event.get("stepKey") == step
 
 
 def bin_path(name: str) -> str:
