@@ -1,5 +1,6 @@
 """The path a click in the UI takes: a real dagster-webserver, its GraphQL API, a launched run."""
 
+import time
 from pathlib import Path
 
 import duckdb
@@ -16,6 +17,8 @@ query Steps($id: ID!) {
   runOrError(runId: $id) { ... on Run { stepStats { stepKey status startTime endTime } } }
 }"""
 POOL_BLOCKED = f"Step blocked by limit for pool {WRITERS_POOL}"
+# three of the queue daemon's dequeue passes (one every 5 s by default)
+HOLD_SECONDS = 15.0
 
 
 def step_times(graphql: GraphQL, run_id: str) -> dict[str, tuple[float, float]]:
@@ -55,34 +58,39 @@ def test_webserver_lists_graph_and_runs_a_materialization(
 def test_two_runs_at_once_share_the_duckdb_file(
     sandbox_environ: dict, fresh_sandbox: Sandbox, world: World, tmp_path: Path
 ) -> None:
-    """Two runs at once both succeed, one dlt step after the other: the duckdb_writers pool's one
-    slot serializes them.
+    """Under `dagster dev`, two runs at once both succeed, one dlt step after the other: the
+    duckdb_writers pool's one slot keeps the second run queued until the first ends.
 
     Success alone would not show it, since a load also waits out the DuckDB file lock. So the test
-    holds that lock while the first step runs, and lets go only once the second run's step is either
-    blocked by the pool or (with no pool) started; the two steps' times then must not overlap.
+    holds that lock while the first step runs, and lets go only once the second run has stayed
+    queued through several of the daemon's dequeue passes (or, with no pool, started its step);
+    the two steps' times then must not overlap.
     """
     warehouse = tmp_path / "both.duckdb"
     env = {
         **sandbox_environ,
-        "DAGSTER_HOME": str(instance_home(tmp_path / "home")),
+        "DAGSTER_HOME": str(instance_home(tmp_path / "home", "QueuedRunCoordinator")),
         "MEDIA_ASSETS__DUCKDB_PATH": str(warehouse),
     }
-    with serve_ui([bin_path("dagster-webserver")], env, tmp_path / "webserver.log") as graphql:
+    with serve_ui([bin_path("dagster"), "dev"], env, tmp_path / "dagster-dev.log") as graphql:
         holder = duckdb.connect(str(warehouse))  # like a notebook writing to the file
         try:
             picsart = graphql.launch([["picsart", "effects"], ["picsart", "genai_models"]])
             graphql.wait_for_event(picsart, step_started("picsart"))
             shotstack = graphql.launch([["shotstack", "renders"], ["shotstack", "templates"]])
-            graphql.wait_for_event(
-                shotstack,
-                lambda event: POOL_BLOCKED in event.get("message", "") or step_started("shotstack")(event),
-            )
+            held_until = time.monotonic() + HOLD_SECONDS
+            while time.monotonic() < held_until and not any(
+                POOL_BLOCKED in (e.get("message") or "") or step_started("shotstack")(e)
+                for e in graphql.events(shotstack)
+            ):
+                time.sleep(0.5)
+            waited_as = graphql.status(shotstack)
         finally:
             holder.close()
         statuses = [graphql.wait_for_run(picsart), graphql.wait_for_run(shotstack)]
-        assert statuses == ["SUCCESS", "SUCCESS"], (tmp_path / "webserver.log").read_text()[-3000:]
+        assert statuses == ["SUCCESS", "SUCCESS"], (tmp_path / "dagster-dev.log").read_text()[-3000:]
         times = {**step_times(graphql, picsart), **step_times(graphql, shotstack)}
+    assert waited_as == "QUEUED", "the second run waits in the queue, with no process of its own"
     steps = {key: times[key] for key in ("picsart", "shotstack")}  # the dlt steps; checks run apart
     first, second = sorted(steps.values())
     assert first[1] <= second[0], f"the dlt steps overlap: {steps}"
