@@ -2,6 +2,7 @@
 
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -12,6 +13,7 @@ import pytest
 from media_assets.lib import loading
 from media_assets.lib.naming import PICSART
 from media_assets.lib.warehouse import Warehouse
+from media_assets.sandbox import Sandbox
 from media_assets.sources.picsart import picsart_source
 
 from .helpers.materialize import count, materialize
@@ -82,6 +84,34 @@ def test_data_a_stopped_load_left_is_loaded_by_the_next_run(
     materialize(loaded_once, instance, ["picsart/effects"])
     assert count(loaded_once, "picsart_data.balance") == 1
     assert not pipeline.has_pending_data
+
+
+def test_a_snapshot_fetched_before_a_hold_is_loaded_by_the_retry(
+    loaded_once: str, instance: dg.DagsterInstance, fresh_sandbox: Sandbox
+) -> None:
+    """A reader opens the file after the balance was fetched but before it loaded: the step waits,
+    then loads that snapshot as well as the one it takes again; no reading is dropped."""
+    fresh_sandbox.set_latency(2.0, "picsart.balance")  # time to open the file in mid-fetch
+
+    def hold_once_fetching() -> None:
+        deadline = time.monotonic() + 60
+        while fresh_sandbox.counts["picsart.balance"] == 0 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        with reader_holding(loaded_once, 30):
+            time.sleep(4)
+
+    holder = threading.Thread(target=hold_once_fetching)
+    holder.start()
+    try:
+        result = materialize(loaded_once, instance, ["picsart/balance"])
+    finally:
+        holder.join()
+        fresh_sandbox.set_latency(0.0, "picsart.balance")
+    assert result.success
+    logs = [r.user_message for r in instance.all_logs(result.run_id)]
+    assert any("Could not set lock" in m for m in logs), "the load must have met the hold"
+    assert fresh_sandbox.counts["picsart.balance"] == 2
+    assert count(loaded_once, "picsart_data.balance") == 2, "every snapshot fetched is kept"
 
 
 def test_sql_assets_wait_for_the_file_too(loaded_once: str) -> None:

@@ -66,16 +66,21 @@ def load(
 ) -> list[dg.MaterializeResult]:
     """One dlt run; a fresh source per attempt (dagster #34052), repeated while the file is locked.
 
-    A package an earlier run extracted but could not load is loaded first, so nothing is lost.
+    Each attempt first loads a package that an earlier run, or an earlier attempt stopped by the
+    lock, extracted but could not load: dagster-dlt drops the pipeline's local state before it
+    runs, pending packages included, and a balance snapshot in one cannot be fetched again.
     Afterwards dlt's own tools find the warehouse: dagster-dlt resets the local state per run.
     """
-    if pipeline.has_pending_data:
-        context.log.warning(f"{pipeline.pipeline_name}: loading what an earlier run extracted, first")
-        retry_while_locked(lambda: load_pending(pipeline), context.log)
-    results = retry_while_locked(
-        lambda: list(runner.run(context=context, dlt_source=make_source(), dlt_pipeline=pipeline)),
-        context.log,
-    )
+
+    def attempt() -> list[dg.MaterializeResult]:
+        if pipeline.has_pending_data:
+            context.log.warning(
+                f"{pipeline.pipeline_name}: loading what an earlier run or attempt extracted, first"
+            )
+            load_pending(pipeline)
+        return list(runner.run(context=context, dlt_source=make_source(), dlt_pipeline=pipeline))
+
+    results = retry_while_locked(attempt, context.log)
     _remember_warehouse(pipeline)
     return results
 
