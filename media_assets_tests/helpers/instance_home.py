@@ -73,10 +73,7 @@ def alembic_versions(home: Path) -> dict[str, list[str]]:
     for database in sorted(home.rglob("*.db")):
         with sqlite3.connect(database) as con:
             tables = {name for (name,) in con.execute("select name from sqlite_master where type='table'")}
-            rows = (
-                con.execute("select version_num from alembic_version").fetchall()
-                if ("alembic_version" in tables)
-                else []
-            )
+            has_versions = "alembic_version" in tables
+            rows = con.execute("select version_num from alembic_version").fetchall() if has_versions else []
         found[str(database.relative_to(home))] = [version for (version,) in rows]
     return found
