@@ -9,6 +9,7 @@ import time
 import urllib.request
 from datetime import datetime
 from typing import Any
+from urllib.parse import urlsplit
 
 from media_assets.sandbox.records import HostedAsset, Render
 from media_assets.sandbox.responses import iso_z
@@ -61,8 +62,13 @@ def _copied(world: World, asset: HostedAsset, now: datetime) -> Render | None:
     return render
 
 
+def shown(url: str) -> str:
+    """A callback URL as logged: without its query, where a receiver's token travels."""
+    return urlsplit(url)._replace(query="", fragment="").geturl()
+
+
 def deliver(url: str, body: dict[str, Any], attempts: int = ATTEMPTS) -> bool:
-    """POST with a few retries; a receiver that stays down is logged, never raised."""
+    """POST with a few retries; a receiver that stays down is logged, without the URL's query."""
     data = json.dumps(body).encode()
     for attempt in range(attempts):
         request = urllib.request.Request(
@@ -73,7 +79,7 @@ def deliver(url: str, body: dict[str, Any], attempts: int = ATTEMPTS) -> bool:
                 return True
         except OSError as exc:
             if attempt == attempts - 1:
-                log.warning("callback for render %s to %s failed: %s", body["id"], url, exc)
+                log.warning("callback for render %s to %s failed: %s", body["id"], shown(url), exc)
             else:
                 time.sleep(0.1 * (attempt + 1))
     return False
