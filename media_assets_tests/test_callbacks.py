@@ -1,5 +1,6 @@
 """The webhook receiver turns Shotstack render callbacks into inbox files, and rejects bad bodies."""
 
+import json
 import socket
 import time
 import uuid
@@ -58,6 +59,16 @@ def test_bad_bodies_are_refused_and_write_nothing(tmp_path: Path, body: bytes, s
     with receiver(tmp_path) as url:
         response = requests.post(url, data=body, headers={"Content-Type": "application/json"}, timeout=10)
     assert response.status_code == status
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("content_type", [None, "text/plain", "application/x-www-form-urlencoded"])
+def test_a_callback_not_sent_as_json_is_refused(tmp_path: Path, content_type: str | None) -> None:
+    """415 and nothing written: a web page can make a browser post text or a form to loopback unasked."""
+    headers = {"Content-Type": content_type} if content_type else {}
+    with receiver(tmp_path) as url:
+        response = requests.post(url, data=json.dumps(callback()), headers=headers, timeout=10)
+    assert response.status_code == 415 and "application/json" in response.json()["message"]
     assert list(tmp_path.iterdir()) == []
 
 

@@ -221,7 +221,7 @@ def test_callback_token_is_persisted_nowhere(
         {"params": {"token": token}, "json": callback()},
         {"headers": {"X-Callback-Token": token}, "json": callback()},
         {"params": {"token": token}, "json": callback(f"../{token}")},
-        {"params": {"token": token}, "data": token.encode()},
+        {"params": {"token": token}, "headers": {"Content-Type": "application/json"}, "data": token},
         {"params": {"token": wrong}, "json": callback()},
         {"headers": {"X-Callback-Token": wrong}, "json": callback()},
         {"json": callback()},

@@ -38,6 +38,12 @@ async def _read_limited(request: Request, timeout: float) -> bytes | None:
     return body
 
 
+def _is_json(content_type: str | None) -> bool:
+    """Shotstack posts JSON. Refusing other types also refuses what a web page can make a browser
+    post to a loopback address unasked: form and text/plain bodies, which need no CORS preflight."""
+    return (content_type or "").split(";")[0].strip().lower() == "application/json"
+
+
 def build_callbacks_app(
     inbox: Path, token: str | None = None, body_timeout: float = BODY_TIMEOUT_SECONDS
 ) -> Starlette:
@@ -47,6 +53,8 @@ def build_callbacks_app(
         given = request.query_params.get("token") or request.headers.get("x-callback-token") or ""
         if token and not hmac.compare_digest(given.encode(), token.encode()):
             return JSONResponse({"message": "Forbidden"}, 403)
+        if not _is_json(request.headers.get("content-type")):
+            return JSONResponse({"message": "Content-Type must be application/json"}, 415)
         try:
             body = await _read_limited(request, body_timeout)
         except TimeoutError:
