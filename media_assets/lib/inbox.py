@@ -90,7 +90,8 @@ def scan(folder: Path, cursor: str | None) -> InboxScan:
         try:
             read = _read_new(path, previous.get(path.name))
         except OSError as error:
-            result.problems.append(f"{path.name}: {type(error).__name__}, will retry")
+            if not isinstance(error, FileNotFoundError):  # deleted since the listing: nothing to say
+                result.problems.append(f"{path.name}: {type(error).__name__}, will retry")
             if path.name in previous:
                 state.files[path.name] = previous[path.name]
             continue
