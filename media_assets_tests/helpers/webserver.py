@@ -12,6 +12,7 @@ from pathlib import Path
 
 import requests
 import uvicorn
+import yaml
 
 from media_assets.local.receiver import CALLBACK_PATH, build_callbacks_app
 
@@ -33,6 +34,8 @@ query Events($id: ID!) {
     ... on EventConnection { events { ... on MessageEvent { eventType stepKey message } } }
   }
 }"""
+# the test instance's monitoring daemon looks every second, and frees an ended run's slots a second on
+FAST_MONITORING = {"poll_interval_seconds": 1, "free_slots_after_run_end_seconds": 1}
 
 
 def free_port() -> int:
@@ -42,12 +45,12 @@ def free_port() -> int:
 
 
 def instance_home(path: Path, coordinator: str = "DefaultRunCoordinator") -> Path:
-    """A DAGSTER_HOME like the repo's, with the run coordinator the test needs."""
+    """A DAGSTER_HOME like the repo's, with the run coordinator the test needs and quick monitoring."""
     path.mkdir(parents=True, exist_ok=True)
-    (path / "dagster.yaml").write_text(
-        (ROOT / "dagster_home" / "dagster.yaml").read_text()
-        + f"run_coordinator:\n  module: dagster._core.run_coordinator\n  class: {coordinator}\n"
-    )
+    config = yaml.safe_load((ROOT / "dagster_home" / "dagster.yaml").read_text())
+    config["run_coordinator"] = {"module": "dagster._core.run_coordinator", "class": coordinator}
+    config["run_monitoring"] = {**config["run_monitoring"], **FAST_MONITORING}
+    (path / "dagster.yaml").write_text(yaml.safe_dump(config))
     return path
 
 
