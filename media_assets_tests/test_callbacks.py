@@ -2,12 +2,15 @@
 
 import json
 import socket
+import threading
 import time
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from urllib.parse import urlsplit
 
+import dagster as dg
 import pytest
 import requests
 
@@ -16,6 +19,7 @@ from media_assets.local.receiver import MAX_BODY_BYTES
 from media_assets.sandbox import Render, Sandbox, World
 
 from .helpers.sandbox_world import NOW, edit
+from .helpers.sensors import tick
 from .helpers.webserver import receiver
 
 RENDER_ID = "5a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d"
@@ -159,3 +163,24 @@ def test_callbacks_of_one_day_share_one_inbox_file(tmp_path: Path) -> None:
     files = list(tmp_path.iterdir())
     assert len(files) == 1 or datetime.now(UTC).date() != day, files
     assert scan(tmp_path, None).new_ids == ids
+
+
+def test_concurrent_callbacks_write_each_id_exactly_once(
+    tmp_path: Path, instance: dg.DagsterInstance, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """200 callbacks sent at once: whole lines only, and the inbox sensor reads each id exactly once."""
+    ids = [str(uuid.uuid4()) for _ in range(200)]
+    ready = threading.Barrier(len(ids))
+
+    def send(render_id: str) -> int:
+        ready.wait()  # all 200 post together
+        return requests.post(url, json=callback(render_id), timeout=60).status_code
+
+    with receiver(tmp_path) as url, ThreadPoolExecutor(len(ids)) as senders:
+        assert set(senders.map(send, ids)) == {200}
+    lines = b"".join(p.read_bytes() for p in tmp_path.glob("callback-*.txt")).split(b"\n")
+    assert sorted(lines) == sorted([b"", *[i.encode() for i in ids]]), "no line torn, doubled or lost"
+    monkeypatch.setenv("MEDIA_ASSETS__INBOX_DIR", str(tmp_path))
+    first = tick("render_inbox_sensor", instance)
+    assert sorted(i for run in first.render_ids for i in run) == sorted(ids) and not first.warnings
+    assert tick("render_inbox_sensor", instance, first.cursor).run_requests == []
