@@ -1,7 +1,10 @@
 """The render inbox as the sensor and the refresh read it: bad bytes, encodings, reused names, volume."""
 
 import json
+import os
+import time
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import dagster as dg
@@ -149,6 +152,25 @@ def test_an_append_after_a_torn_line_keeps_its_id(tmp_path: Path) -> None:
     found = scan(tmp_path, None)
     assert found.new_ids == [A, B]
     assert [r.data for r in found.rejected] == [C[:13].encode() + b"\n"]
+
+
+def test_appends_the_kernel_cuts_short_never_interleave(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A write may store part of its bytes (a disk filling, a signal); no other appender comes in between."""
+    write = os.write
+
+    def short_write(descriptor: int, data: bytes) -> int:
+        time.sleep(0.001)  # room for another appender between the pieces
+        return write(descriptor, data[:8])
+
+    ids = [str(uuid.uuid4()) for _ in range(40)]
+    monkeypatch.setattr(os, "write", short_write)
+    with ThreadPoolExecutor(8) as appenders:
+        list(appenders.map(lambda i: append_ids(tmp_path, [i], "callback"), ids))
+    monkeypatch.undo()
+    found = scan(tmp_path, None)
+    assert sorted(found.new_ids) == sorted(ids) and found.rejected == []
 
 
 def test_utf16_read_as_utf8_by_an_earlier_cursor_is_read_again(

@@ -1,5 +1,6 @@
 """The render inbox: a folder where any system drops files of Shotstack render ids, one per line."""
 
+import fcntl
 import hashlib
 import os
 import re
@@ -149,15 +150,17 @@ def append_ids(folder: Path, ids: list[str], prefix: str) -> Path:
     """Append ids to today's `<prefix>-YYYY-MM-DD.txt`: one file a day, however many ids arrive.
 
     The sensor's cursor holds an entry per file, so a file per id would grow it with every id. Each
-    call is one append of whole lines, and readers take only lines that end in a newline, so they
-    never see half an id; a file a dead writer left without its last newline gets one first, so
-    that the partial line cannot swallow the next id.
+    call appends whole lines under an exclusive lock on the file, so appenders in other threads or
+    processes wait even when the kernel stores a write in pieces; readers take only lines that end
+    in a newline, so they never see half an id. A file a dead writer left without its last newline
+    gets one first, so that the partial line cannot swallow the next id.
     """
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / f"{prefix}-{datetime.now(UTC):%Y-%m-%d}.txt"
     data = "".join(f"{i}\n" for i in ids).encode()
     descriptor = os.open(path, os.O_RDWR | os.O_APPEND | os.O_CREAT, 0o644)
     try:
+        fcntl.flock(descriptor, fcntl.LOCK_EX)  # released when the descriptor is closed
         size = os.fstat(descriptor).st_size
         if size and os.pread(descriptor, 1, size - 1) != b"\n":
             data = b"\n" + data
