@@ -6,17 +6,22 @@ import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
 import dagster as dg
 import pytest
 
 from media_assets.lib import loading
 from media_assets.lib.naming import PICSART
-from media_assets.lib.warehouse import Warehouse
-from media_assets.sandbox import Sandbox
+from media_assets.lib.warehouse import LOCK_CONFLICT, Warehouse
+from media_assets.local.sandbox_env import sandbox_env
+from media_assets.sandbox import Sandbox, World, WorldSize
 from media_assets.sources.picsart import picsart_source
 
-from .helpers.materialize import count, materialize
+from .helpers import SEED
+from .helpers.location import assets
+from .helpers.materialize import count, expected_counts, materialize, rows
+from .helpers.webserver import GraphQL, bin_path, instance_home, serve_ui
 
 HOLD = """
 import sys, time, duckdb
@@ -121,3 +126,58 @@ def test_sql_assets_wait_for_the_file_too(loaded_once: str) -> None:
         with Warehouse(database=loaded_once).get_connection() as con:
             assert con.execute("select count(*) from picsart_data.effects").fetchone()[0] > 0
     assert time.monotonic() - started >= 1
+
+
+MULTIPROCESS = "Executing steps using multiprocess executor"
+
+
+def launch_all_at_once(graphql: GraphQL) -> list[str]:
+    """One run each for Picsart, Shotstack and the summaries, all launched before any is done.
+
+    Returns every DuckDB lock message the runs logged; each run must succeed, in its own process,
+    with the multiprocess executor, and log no failure.
+    """
+    groups = [
+        [list(key.path) for a in assets(group) for key in a.keys]
+        for group in ("picsart", "shotstack", "usage")
+    ]
+    run_ids = [graphql.launch(paths, checks=False) for paths in groups]
+    assert [graphql.wait_for_run(run_id) for run_id in run_ids] == ["SUCCESS"] * 3
+    events = {run_id: graphql.events(run_id) for run_id in run_ids}
+    for logged in events.values():
+        assert any(MULTIPROCESS in (e["message"] or "") for e in logged)
+        assert not [e for e in logged if e["eventType"] in ("STEP_FAILURE", "RUN_FAILURE")], logged
+    return [
+        e["message"] for logged in events.values() for e in logged if LOCK_CONFLICT in (e["message"] or "")
+    ]
+
+
+def test_runs_at_once_from_separate_processes_meet_no_lock_but_a_readers(
+    tmp_path: Path, warehouse: str, instance: dg.DagsterInstance, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Both sources and the summaries launched at once, then again while a reader holds the file 20 s.
+
+    Every run succeeds; the first time none meets a lock, the second time the reader's only; and
+    every table holds exactly the world's rows.
+    """
+    world = World.generate(seed=SEED, size=WorldSize())
+    sandbox = Sandbox(world, clock_speed=0.0)  # no render finishes between runs: exact file counts
+    done = [r.id for r in world.renders if r.version == "v1" and r.status_at(world.now) == "done"]
+    files = sum(len(world.assets_for(render_id)) for render_id in done)
+    with sandbox.serve():
+        env = {**sandbox_env(sandbox, world), "MEDIA_ASSETS__DUCKDB_PATH": warehouse}
+        for name, value in env.items():
+            monkeypatch.setenv(name, value)
+        materialize(warehouse, instance)  # the summaries read these tables: they must exist
+        home = {"DAGSTER_HOME": str(instance_home(tmp_path / "home"))}
+        with serve_ui([bin_path("dagster-webserver")], home, tmp_path / "webserver.log") as graphql:
+            assert launch_all_at_once(graphql) == [], "the pool keeps the runs off each other's lock"
+            with reader_holding(warehouse, 20) as reader:
+                conflicts = launch_all_at_once(graphql)
+    assert conflicts and all(f"(PID {reader.pid})" in message for message in conflicts), conflicts
+    for table, expected in {**expected_counts(world), "picsart_data.balance": 3}.items():
+        assert count(warehouse, table) == expected, table
+    assert count(warehouse, "shotstack_data.assets_by_render") == files
+    summary = "select renders, hosted_assets from usage.render_usage_summary where version = 'all'"
+    assert rows(warehouse, summary) == [(len(world.render_ids("v1")), files)]
+    assert count(warehouse, "usage.credit_balance_daily") == 1

@@ -67,14 +67,18 @@ class GraphQL:
         assert "errors" not in body, body["errors"]
         return body["data"]
 
-    def launch(self, asset_paths: Sequence[Sequence[str]], run_config: dict | None = None) -> str:
+    def launch(
+        self, asset_paths: Sequence[Sequence[str]], run_config: dict | None = None, checks: bool = True
+    ) -> str:
+        """Launch a run of those assets, with their checks unless `checks` is False; returns its id."""
+        selector = {
+            "repositoryLocationName": "media_assets",
+            "repositoryName": "__repository__",
+            "pipelineName": "__ASSET_JOB",
+            "assetSelection": [{"path": list(p)} for p in asset_paths],
+        }
         params = {
-            "selector": {
-                "repositoryLocationName": "media_assets",
-                "repositoryName": "__repository__",
-                "pipelineName": "__ASSET_JOB",
-                "assetSelection": [{"path": list(p)} for p in asset_paths],
-            },
+            "selector": selector if checks else {**selector, "assetCheckSelection": []},
             "runConfigData": run_config or {},
             "mode": "default",
         }
