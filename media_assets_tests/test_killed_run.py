@@ -10,10 +10,10 @@ import duckdb
 from media_assets.sandbox import World
 
 from .helpers.materialize import count
-from .helpers.webserver import bin_path, instance_home, serve_ui
+from .helpers.webserver import RUN_STATUS, bin_path, instance_home, serve_ui
 
+# logged by the code server for each run worker it starts
 WORKER_PID = re.compile(r"Started process for run \(pid: (\d+)\)")
-RUN_STATUS = "query Status($id: ID!) { runOrError(runId: $id) { ... on Run { status } } }"
 
 
 def test_next_run_succeeds_after_a_run_worker_is_killed_holding_the_slot(
@@ -33,7 +33,7 @@ def test_next_run_succeeds_after_a_run_worker_is_killed_holding_the_slot(
     with serve_ui([bin_path("dagster"), "dev"], env, log) as graphql:
         with duckdb.connect(str(warehouse)):
             killed = graphql.launch([["picsart", "effects"]])
-            graphql.wait_for_event(killed, lambda e: e["eventType"] == "STEP_START")  # holds the slot
+            graphql.wait_for_event(killed, lambda e: e["eventType"] == "STEP_START")  # it has the slot
             started = graphql.wait_for_event(killed, lambda e: WORKER_PID.search(e["message"] or ""))
             os.kill(int(WORKER_PID.search(started["message"]).group(1)), signal.SIGKILL)
         later = graphql.launch([["picsart", "effects"]])
