@@ -152,13 +152,13 @@ def launch_all_at_once(graphql: GraphQL) -> list[str]:
     ]
 
 
-def test_runs_at_once_from_separate_processes_meet_no_lock_but_a_readers(
+def test_runs_at_once_from_separate_processes_wait_out_every_lock(
     tmp_path: Path, warehouse: str, instance: dg.DagsterInstance, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Both sources and the summaries launched at once, then again while a reader holds the file 20 s.
 
-    Every run succeeds; the first time none meets a lock, the second time the reader's only; and
-    every table holds exactly the world's rows.
+    Every run succeeds with no failed step, each lock met (the other runs', then the reader's) is
+    waited out, and every table holds exactly the world's rows.
     """
     world = World.generate(seed=SEED, size=WorldSize())
     sandbox = Sandbox(world, clock_speed=0.0)  # no render finishes between runs: exact file counts
@@ -169,12 +169,13 @@ def test_runs_at_once_from_separate_processes_meet_no_lock_but_a_readers(
         for name, value in env.items():
             monkeypatch.setenv(name, value)
         materialize(warehouse, instance)  # the summaries read these tables: they must exist
+        # the webserver alone starts every run at once: nothing but the lock wait keeps them apart
         home = {"DAGSTER_HOME": str(instance_home(tmp_path / "home"))}
         with serve_ui([bin_path("dagster-webserver")], home, tmp_path / "webserver.log") as graphql:
-            assert launch_all_at_once(graphql) == [], "the pool keeps the runs off each other's lock"
+            launch_all_at_once(graphql)
             with reader_holding(warehouse, 20) as reader:
                 conflicts = launch_all_at_once(graphql)
-    assert conflicts and all(f"(PID {reader.pid})" in message for message in conflicts), conflicts
+    assert any(f"(PID {reader.pid})" in message for message in conflicts), conflicts
     for table, expected in {**expected_counts(world), "picsart_data.balance": 3}.items():
         assert count(warehouse, table) == expected, table
     assert count(warehouse, "shotstack_data.assets_by_render") == files
