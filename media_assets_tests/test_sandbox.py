@@ -136,7 +136,8 @@ def test_rate_window_refills() -> None:
 
 def test_fault_count_and_kinds(sb: Sandbox) -> None:
     """count=2 injects exactly two 503s; malformed is 200 JSON that does not parse; 404 stands
-    for an endpoint the real service lacks; unknown kinds are refused."""
+    for an endpoint the real service lacks; wrong_content_type is a 200 HTML page; each armed
+    fault's hits are tallied; unknown kinds are refused."""
     sb.set_fault("picsart.effects", Fault(kind=503, count=2))
     statuses = [get(sb, "/tools/1.0/effects").status_code for _ in range(3)]
     assert statuses == [503, 503, 200]
@@ -150,6 +151,11 @@ def test_fault_count_and_kinds(sb: Sandbox) -> None:
     sb.set_fault("picsart.image_trending", Fault(kind=404))
     missing = get(sb, "/image-tools/trending")
     assert (missing.status_code, missing.json()["message"]) == (404, "Not Found")
+    sb.set_fault("picsart.effects", Fault(kind="wrong_content_type"))
+    page = get(sb, "/tools/1.0/effects")
+    assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")
+    assert page.text.startswith("<!DOCTYPE html>") and "X-Picsart-Ratelimit-Available" in page.headers
+    assert sb.faults.injected() == {"picsart.effects": 1, "picsart.balance": 1, "picsart.image_trending": 1}
     sb.clear_faults()
     assert get(sb, "/tools/1.0/balance").status_code == 200
     with pytest.raises(ValueError):

@@ -167,13 +167,30 @@ def test_edit_rate_limit_per_version_no_retry_after() -> None:
 
 
 def test_shotstack_faults(sb: Sandbox) -> None:
-    """Injected 429 has no Retry-After; 5xx bodies are gateway style; faults stop after count."""
+    """Injected 429 has no Retry-After; 5xx bodies are gateway style; faults stop after count; a
+    wrong content type is a 200 HTML page."""
     sb.set_fault("shotstack.render_get", Fault(kind=429, count=1))
     limited = get(sb, f"/edit/v1/render/{DONE_ID}")
     assert limited.status_code == 429 and "Retry-After" not in limited.headers
     assert get(sb, f"/edit/v1/render/{DONE_ID}").status_code == 200
     sb.set_fault("shotstack.sources", Fault(kind=500))
     assert get(sb, "/ingest/v1/sources").json() == {"message": "Internal Server Error"}
+    sb.set_fault("shotstack.templates", Fault(kind="wrong_content_type"))
+    page = get(sb, "/edit/v1/templates")
+    assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")
+
+
+def test_drifted_render_answers_gain_and_lose_fields_until_cleared(sb: Sandbox) -> None:
+    """drift_renders adds fields to every render lookup and leaves others out; clear_faults undoes it."""
+    plain = get(sb, f"/edit/v1/render/{DONE_ID}").json()["response"]
+    sb.drift_renders(add={"deliveryRegion": "ap-southeast-2"}, remove=["plan", "owner"])
+    drifted = get(sb, f"/edit/v1/render/{DONE_ID}").json()["response"]
+    assert drifted == {
+        **{k: v for k, v in plain.items() if k not in ("plan", "owner")},
+        "deliveryRegion": "ap-southeast-2",
+    }
+    sb.clear_faults()
+    assert get(sb, f"/edit/v1/render/{DONE_ID}").json()["response"] == plain
 
 
 class _Receiver(BaseHTTPRequestHandler):

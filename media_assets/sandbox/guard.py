@@ -12,10 +12,12 @@ from dataclasses import dataclass, field
 
 # 429 and 5xx are the transient failures; 400-404 stand for a service that refuses or lacks
 # an endpoint (e.g. a brief-only Picsart path the real API does not publish); 402 is Picsart
-# out of credits; "malformed" is a body cut off mid-object; "text_numbers" is the real answer
+# out of credits; "malformed" is a body cut off mid-object; "wrong_content_type" is a 200 HTML page
+# (a login portal or a proxy's error page in front of the API); "text_numbers" is the real answer
 # with every number as text that no number parser reads ("12.5s"), an API that changed a type
 TEXT_NUMBERS = "text_numbers"
-FAULT_KINDS = (400, 401, 402, 403, 404, 429, 500, 502, 503, "malformed", TEXT_NUMBERS)
+WRONG_CONTENT_TYPE = "wrong_content_type"
+FAULT_KINDS = (400, 401, 402, 403, 404, 429, 500, 502, 503, "malformed", WRONG_CONTENT_TYPE, TEXT_NUMBERS)
 
 
 @dataclass
@@ -58,6 +60,11 @@ class FaultBook:
         """Disarm every fault."""
         with self._lock:
             self._armed.clear()
+
+    def injected(self) -> dict[str, int]:
+        """How many times each armed endpoint's fault has hit since it was armed."""
+        with self._lock:
+            return {endpoint: armed.injected for endpoint, armed in self._armed.items()}
 
     def draw(self, endpoint: str) -> Fault | None:
         """The fault to inject on this call, counting it against the fault's budget."""

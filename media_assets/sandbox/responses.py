@@ -8,7 +8,7 @@ from typing import Any
 
 from starlette.responses import JSONResponse, Response
 
-from media_assets.sandbox.guard import Fault
+from media_assets.sandbox.guard import WRONG_CONTENT_TYPE, Fault
 
 REASONS = {
     400: "Bad Request",
@@ -39,6 +39,13 @@ def malformed(headers: dict[str, str] | None = None) -> Response:
     """Status 200 that claims JSON but is cut off mid-object, like a dropped connection."""
     text = json.dumps({"success": True, "message": "OK", "response": {"id": "x"}})
     return Response(text[: len(text) // 2], 200, headers=headers, media_type="application/json")
+
+
+def web_page(headers: dict[str, str] | None = None) -> Response:
+    """Status 200 with an HTML page instead of JSON: what a login portal, or a proxy's error page
+    in front of the API, answers."""
+    page = "<!DOCTYPE html><html><head><title>Sign in</title></head><body><h1>Sign in</h1></body></html>"
+    return Response(page, 200, headers=headers, media_type="text/html")
 
 
 def _numbers_as_text(value: Any) -> Any:
@@ -79,6 +86,8 @@ def shotstack_fault(fault: Fault) -> Response:
     """An injected Shotstack failure."""
     if fault.kind == "malformed":
         return malformed()
+    if fault.kind == WRONG_CONTENT_TYPE:
+        return web_page()
     return gateway_error(int(fault.kind))
 
 
@@ -86,6 +95,8 @@ def picsart_fault(fault: Fault, headers: dict[str, str]) -> Response:
     """An injected Picsart failure, still carrying the rate-limit headers."""
     if fault.kind == "malformed":
         return malformed(headers)
+    if fault.kind == WRONG_CONTENT_TYPE:
+        return web_page(headers)
     status = int(fault.kind)
     detail = f"Sandbox injected a {status} response."
     if status == 401:

@@ -94,7 +94,8 @@ def _merged(edit: dict[str, Any]) -> dict[str, Any]:
 
 
 def render_body(sb: SandboxState, render: Render, with_data: bool, merged: bool) -> dict[str, Any]:
-    """RenderResponseData at the sandbox clock: url and files once done, error once failed."""
+    """RenderResponseData at the sandbox clock: url and files once done, error once failed; with
+    the fields `drift_renders` adds or leaves out."""
     now = sb.clock.now()
     status = render.status_at(now)
     owner = sb.world.owner_of(render)
@@ -126,7 +127,8 @@ def render_body(sb: SandboxState, render: Render, with_data: bool, merged: bool)
         body["data"] = _merged(render.edit) if merged else render.edit
     body["created"] = iso_z(render.created)
     body["updated"] = iso_z(updated)
-    return body
+    kept = {key: value for key, value in body.items() if key not in sb.render_fields_removed}
+    return {**kept, **sb.render_fields_added}
 
 
 async def render_get(request: Request, sb: SandboxState, version: str) -> Response:

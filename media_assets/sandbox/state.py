@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Iterable, Mapping
+from typing import Any
 
 from media_assets.sandbox.clock import SandboxClock
 from media_assets.sandbox.guard import Fault, FaultBook, RateLimiter
@@ -41,6 +43,9 @@ class SandboxState:
             wall_clock=lambda: self.clock.now().timestamp(),
         )
         self.faults = FaultBook()
+        # fields every render lookup's answer gains (name -> value) or leaves out: an API that changed
+        self.render_fields_added: dict[str, Any] = {}
+        self.render_fields_removed: set[str] = set()
         self.counts: Counter[str] = Counter()
         # the headers of the latest request to each named endpoint, so tests can see what clients send
         self.last_headers: dict[str, dict[str, str]] = {}
@@ -61,8 +66,16 @@ class SandboxState:
         self.faults.set(endpoint, fault)
 
     def clear_faults(self) -> None:
-        """Remove every injected fault."""
+        """Remove every injected fault, changed render fields included."""
         self.faults.clear()
+        self.render_fields_added = {}
+        self.render_fields_removed = set()
+
+    def drift_renders(self, add: Mapping[str, Any] | None = None, remove: Iterable[str] = ()) -> None:
+        """Answer every render lookup with the fields in `add` added and those in `remove` left out,
+        as an API that changed its answer without notice does."""
+        self.render_fields_added = dict(add or {})
+        self.render_fields_removed = set(remove)
 
     def set_latency(self, seconds: float, endpoint: str | None = None) -> None:
         """Delay responses globally, or for one endpoint (which then ignores the global)."""
