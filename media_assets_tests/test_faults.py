@@ -164,6 +164,48 @@ def test_storms_on_every_endpoint_keep_what_loaded_and_a_plain_run_completes(
     assert_plain_run_loads_the_world(busier, warehouse, instance)
 
 
+# a body that is not JSON on a hand-written and a rest_api resource of each API
+BODY_FAULTS = {
+    "shotstack.render_get": ("wrong_content_type", "shotstack/renders", "/shotstack/edit/v1/render/"),
+    "shotstack.templates": ("malformed", "shotstack/templates", "/shotstack/edit/v1/templates"),
+    "picsart.balance": ("wrong_content_type", "picsart/balance", "/picsart/tools/1.0/balance"),
+    "picsart.effects": ("malformed", "picsart/effects", "/picsart/tools/1.0/effects"),
+}
+BODY_SELECTION = [
+    "picsart/balance",
+    "picsart/effects",
+    "picsart/ai_effects",
+    *SHOTSTACK_ASSETS,
+]
+
+
+def test_bodies_that_are_not_json_fail_their_asset_by_name_and_the_next_run_completes(
+    still: Sandbox, warehouse: str, instance: dg.DagsterInstance
+) -> None:
+    """A body cut short and an HTML page sent as 200 each fail their own asset with a message naming
+    the path (and, for the page, its content type); the other assets load exactly; a plain run then
+    loads everything, the balance snapshot included."""
+    for endpoint, (kind, _, _) in BODY_FAULTS.items():
+        still.set_fault(endpoint, Fault(kind=kind))
+    result = materialize(warehouse, instance, BODY_SELECTION, raise_on_error=False)
+
+    assert not result.success
+    failed = {asset for _, asset, _ in BODY_FAULTS.values()}
+    assert materialized(result) == set(BODY_SELECTION) - failed
+    text = failure_text(result)
+    for kind, asset, path in BODY_FAULTS.values():
+        line = next(line for line in text.splitlines() if line.startswith(f"- {asset}:"))
+        assert path in line, line
+        if kind == "wrong_content_type":  # not transient: something else answers in the API's place
+            assert "with text/html instead of JSON" in line and "base_url points at the API" in line, line
+        else:
+            assert "not valid JSON" in line and "transient" in line, line
+    assert_only_world_rows(still, warehouse, materialized(result))
+    assert loaded_balance(warehouse) == []
+
+    assert_plain_run_loads_the_world(still, warehouse, instance, BODY_SELECTION)
+
+
 def test_endpoint_slower_than_the_request_timeout_fails_alone_and_the_next_run_completes(
     still: Sandbox, warehouse: str, instance: dg.DagsterInstance, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -107,7 +107,18 @@ def _timeout_failure(cause: Timeout, api: str) -> dg.Failure:
 
 
 def _body_failure(cause: JSONDecodeError, api: str, source: str, endpoint: str | None) -> dg.Failure:
-    """A body cut off or garbled in transit is usually gone on the next try; a wrong host is not."""
+    """A body cut off or garbled in transit is usually gone on the next try; a web page (a login
+    portal, a proxy's error page) answering instead of the API is not."""
+    content_type = getattr(_response_of(cause), "headers", {}).get("Content-Type", "")
+    if content_type and "json" not in content_type.lower():
+        return dg.Failure(
+            description=(
+                f"{api} answered {_path(cause, endpoint)} with {content_type.split(';')[0]} instead of "
+                "JSON, so nothing from that endpoint was loaded. Something other than the API answered "
+                f"(a sign-in page, a proxy's error page): check that [sources.{source}] base_url points "
+                "at the API, and any proxy or network sign-in between this machine and it; then run again."
+            ),
+        )
     return dg.Failure(
         description=(
             f"{api} sent a body on {_path(cause, endpoint)} that is not valid JSON (cut off or "
