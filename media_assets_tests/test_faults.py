@@ -31,6 +31,7 @@ from .helpers.faults import (
     table_of,
 )
 from .helpers.materialize import materialize
+from .helpers.proxy import Cuts, cutting_proxy
 
 
 @pytest.fixture
@@ -66,16 +67,18 @@ def renders_metadata(result: dg.ExecuteInProcessResult) -> dict:
     return event.materialization.metadata
 
 
-def assert_only_world_rows(sandbox: Sandbox, warehouse: str, loaded_assets: set[str]) -> None:
+def assert_only_world_rows(
+    sandbox: Sandbox, warehouse: str, loaded_assets: set[str], answered: list[bool] | None = None
+) -> None:
     """Mid-fault: every table holds rows of the world only, each asset that materialized holds all of
     its rows (the renders and their files but those the rate limit deferred), the balance a snapshot
-    per balance answer, no key is there twice."""
+    per balance answer that arrived (`answered`, when some were lost), no key is there twice."""
     expected, loaded = expected_rows(sandbox), loaded_rows(warehouse)
     for table, found in loaded.items():
         assert set(found) <= set(expected[table]), table
     for asset in loaded_assets - {"shotstack/renders", "shotstack/assets_by_render", "picsart/balance"}:
         assert loaded[table_of(asset)] == expected[table_of(asset)], asset
-    assert loaded_balance(warehouse) == balance_rows(sandbox)
+    assert loaded_balance(warehouse) == balance_rows(sandbox, answered)
     assert duplicate_keys(warehouse) == {}
 
 
@@ -226,3 +229,31 @@ def test_endpoint_slower_than_the_request_timeout_fails_alone_and_the_next_run_c
     monkeypatch.delenv("RUNTIME__REQUEST_TIMEOUT")
     monkeypatch.delenv("RUNTIME__REQUEST_MAX_ATTEMPTS")
     assert_plain_run_loads_the_world(still, warehouse, instance, SHOTSTACK_ASSETS)
+
+
+def test_connections_dropped_mid_answer_are_retried_and_the_next_run_completes(
+    still: Sandbox, warehouse: str, instance: dg.DagsterInstance, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Through a proxy that cuts answers off mid-body: dlt retries those cut now and then, and loses
+    nothing; an endpoint whose every answer is cut fails alone, naming its path and the retries.
+    With the link sound again, a plain run through the same proxy completes."""
+    always = "/shotstack/ingest/v1/sources"
+    cuts = Cuts(share=0.3, always=(always,), seed=3)
+    selection = ["picsart/balance", *SHOTSTACK_ASSETS]
+    with cutting_proxy(str(still.base_url), cuts) as proxy:
+        point_at(still, monkeypatch, proxy)
+        result = materialize(warehouse, instance, selection, raise_on_error=False)
+
+        assert materialized(result) == set(selection) - {"shotstack/ingest_sources"}
+        assert len(cuts.cut(always)) == 5, "dlt tried request_max_attempts times"
+        assert set(cuts.cut()) - {always}, "answers of other endpoints were cut, and retried"
+        assert sum(still.counts.values()) == len(cuts.log), "every answer cut was served, then cut"
+        text = failure_text(result)
+        assert "shotstack/ingest_sources" in text and always in text
+        assert "dropped the connection before its answer was complete" in text
+        assert "request_max_attempts (5)" in text
+        answered = [not cut for cut in cuts.answers("/picsart/tools/1.0/balance")]
+        assert_only_world_rows(still, warehouse, materialized(result), answered)
+
+        cuts.share, cuts.always = 0.0, ()
+        assert_plain_run_loads_the_world(still, warehouse, instance, SHOTSTACK_ASSETS)

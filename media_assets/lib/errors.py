@@ -10,7 +10,8 @@ from dlt.common.configuration.exceptions import ConfigFieldMissingException
 from dlt.common.configuration.specs import RuntimeConfiguration
 from duckdb import ConstraintException
 from requests import HTTPError, Response, Timeout
-from requests.exceptions import JSONDecodeError
+from requests.exceptions import ChunkedEncodingError, JSONDecodeError
+from requests.exceptions import ConnectionError as RequestsConnectionError
 
 # DuckDB's words for a NULL in a NOT NULL column
 NOT_NULL = re.compile(r"NOT NULL constraint failed: (\w+)\.(\w+)")
@@ -55,7 +56,7 @@ def _response_of(error: BaseException) -> Response | None:
 def _path(cause: BaseException, endpoint: str | None) -> str:
     """The request's path without its query, else the endpoint the caller named: never a key."""
     request = getattr(cause, "request", None)
-    if request is None and isinstance(cause, JSONDecodeError):
+    if request is None and isinstance(cause, JSONDecodeError | ChunkedEncodingError):
         request = getattr(_response_of(cause), "request", None)
     if request is not None and getattr(request, "path_url", None):
         return request.path_url.split("?")[0]
@@ -102,6 +103,22 @@ def _timeout_failure(cause: Timeout, api: str) -> dg.Failure:
             f"({runtime.request_max_attempts}) attempts, so nothing from that endpoint was loaded. "
             "If the service is slow rather than down, raise request_timeout (or request_max_attempts) "
             "under [runtime] in .dlt/config.toml, or set RUNTIME__REQUEST_TIMEOUT; otherwise run again later."
+        ),
+    )
+
+
+def _dropped_failure(
+    cause: RequestsConnectionError | ChunkedEncodingError, api: str, source: str, endpoint: str | None
+) -> dg.Failure:
+    """Every attempt lost its connection (refused, or dropped before the whole answer arrived)."""
+    runtime = resolve_configuration(RuntimeConfiguration())
+    return dg.Failure(
+        description=(
+            f"{api} could not be reached on {_path(cause, endpoint)}, or dropped the connection before its "
+            "answer was complete, in each of [runtime] request_max_attempts "
+            f"({runtime.request_max_attempts}) attempts, so nothing from that endpoint was loaded. This is "
+            "usually the network or a proxy on the way: run again later. If it persists, check that "
+            f"[sources.{source}] base_url points at the API and that this machine can reach it."
         ),
     )
 
@@ -165,6 +182,8 @@ def explain(
             return _timeout_failure(cause, api)
         if isinstance(cause, JSONDecodeError):
             return _body_failure(cause, api, source, endpoint)
+        if isinstance(cause, RequestsConnectionError | ChunkedEncodingError):
+            return _dropped_failure(cause, api, source, endpoint)
         if isinstance(cause, ConstraintException) and dataset:
             return _retyped_failure(cause, api, dataset)
     return None
