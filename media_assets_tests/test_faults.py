@@ -30,7 +30,7 @@ from .helpers.faults import (
     stored_source_state,
     table_of,
 )
-from .helpers.materialize import materialize
+from .helpers.materialize import materialize, rows
 from .helpers.proxy import Cuts, cutting_proxy
 
 
@@ -257,3 +257,35 @@ def test_connections_dropped_mid_answer_are_retried_and_the_next_run_completes(
 
         cuts.share, cuts.always = 0.0, ()
         assert_plain_run_loads_the_world(still, warehouse, instance, SHOTSTACK_ASSETS)
+
+
+def test_render_fields_added_become_columns_reported_in_metadata_and_missing_ones_load(
+    still: Sandbox, warehouse: str, instance: dg.DagsterInstance
+) -> None:
+    """Renders start answering with a field the source does not declare and without `plan` and
+    `owner`: the run succeeds, the field is a new column, named in the materialization's
+    `new_columns`; the missing fields are NULL. Once the answers are back to normal, a plain run
+    loads exactly the world and reports no new column."""
+    ids = still.world.render_ids("v1")
+    first = {"ops": {"shotstack": {"config": {"render_ids": ids[:2]}}}}
+    assert "new_columns" not in renders_metadata(
+        materialize(warehouse, instance, ["shotstack/renders"], run_config=first)
+    )
+
+    still.drift_renders(add={"deliveryRegion": "ap-southeast-2"}, remove=["plan", "owner"])
+    result = materialize(warehouse, instance, ["shotstack/renders"])
+
+    assert result.success
+    assert renders_metadata(result)["new_columns"].value == ["renders.delivery_region"]
+    now = still.clock.now()
+    unsettled = {r.id for r in still.world.renders if r.status_at(now) not in ("done", "failed")}
+    drifted = set(ids[2:]) | (set(ids[:2]) & unsettled)  # the lookups of the second run
+    found = rows(warehouse, "select id, delivery_region, plan, owner from shotstack_data.renders order by id")
+    assert found == sorted(
+        (i, "ap-southeast-2", None, None) if i in drifted else (i, None, "basic", still.world.owner)
+        for i in ids
+    )
+    assert_only_world_rows(still, warehouse, {"shotstack/renders"})
+
+    plain = assert_plain_run_loads_the_world(still, warehouse, instance, ["shotstack/renders"])
+    assert "new_columns" not in renders_metadata(plain)

@@ -38,7 +38,15 @@ def defs() -> dg.Definitions:
         with explained("Picsart", PICSART.source):
             # one dlt run per resource: a bad trending page must not cost the balance snapshot
             outcome = load_each(
-                context, dlt, picsart_source, pipeline, chosen, PICSART, "Picsart", settings.PATHS
+                context,
+                dlt,
+                picsart_source,
+                pipeline,
+                chosen,
+                PICSART,
+                "Picsart",
+                settings.PATHS,
+                settings.TABLES,
             )
             loading.create_empty_tables(pipeline, picsart_source(), settings.TABLES, outcome.loaded)
         for loaded in outcome.results.values():

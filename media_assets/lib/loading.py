@@ -16,6 +16,8 @@ from .warehouse import ensure_parent_dir, retry_while_locked
 
 # asset specs need a source's shape, not its secrets: a source with this key never sends a request
 SHAPE_ONLY_KEY = "resolved-when-a-run-starts"
+# what dlt's own tables and columns are named with
+DLT_PREFIX = "_dlt"
 # dlt's own columns, NOT NULL: DuckDB cannot add them to an existing table later
 DLT_COLUMNS = {
     C_DLT_LOAD_ID: {"data_type": "text", "nullable": False},
@@ -83,6 +85,25 @@ def load(
     results = retry_while_locked(attempt, context.log)
     _remember_warehouse(pipeline)
     return results
+
+
+def new_columns(pipeline: dlt.Pipeline, tables: Mapping[str, Mapping[str, Any]]) -> list[str]:
+    """Columns the pipeline's last load added that `tables` ({table: columns}) do not declare, as
+    `table.column`: fields the API began to send, or sent in another type (a variant column).
+
+    dlt restores the schema stored in the warehouse before each run, so its schema update lists only
+    what this load changed there; a field dropped by the API is not a change, its column stays.
+    """
+    info = pipeline.last_trace.last_load_info if pipeline.last_trace else None
+    found = {
+        f"{table}.{column}"
+        for package in (info.load_packages if info else [])
+        for table, update in package.schema_update.items()
+        if not table.startswith(DLT_PREFIX)
+        for column in update.get("columns", {})
+        if not column.startswith(DLT_PREFIX) and column not in tables.get(table, {})
+    }
+    return sorted(found)
 
 
 def create_empty_tables(

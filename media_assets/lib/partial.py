@@ -15,7 +15,7 @@ from dlt.common.destination.exceptions import DestinationTerminalException
 from dlt.extract import DltSource
 
 from .errors import causes, explain
-from .loading import load
+from .loading import Tables, load, new_columns
 from .naming import Api
 
 
@@ -67,10 +67,13 @@ def load_each(
     api: Api,
     title: str,
     endpoints: Mapping[str, str],
+    tables: Tables,
 ) -> Outcome:
     """Load `resources` in order, one dlt run each, going on past the ones that fail.
 
     A failure that every call would meet (a missing or refused key, no credits) stops at once.
+    `endpoints` names each resource's path for errors; `tables` are the tables and columns each
+    declares, so columns a load adds beyond them are reported as `new_columns`.
     """
     make_source()  # resolves the settings: a missing key fails here, before any request
     outcome = Outcome(api)
@@ -94,6 +97,14 @@ def load_each(
             if failure is None and outcome.first_error is None:
                 outcome.first_error = error
             continue
+        added = new_columns(pipeline, tables[resource])
+        if added:
+            context.log.warning(
+                f"{api.key(resource).to_user_string()}: the API sent fields the source does not declare, "
+                f"now new columns: {', '.join(added)}"
+            )
+            extra = {"new_columns": dg.MetadataValue.json(added)}
+            results = [result._replace(metadata={**(result.metadata or {}), **extra}) for result in results]
         outcome.results[resource] = results
         outcome.load_ids[resource] = list(pipeline.last_trace.last_load_info.loads_ids)
     return outcome

@@ -85,7 +85,9 @@ def defs() -> dg.Definitions:
         # one dlt run each, so a 429 on templates does not cost the renders already fetched
         order = [r for r in settings.TABLES if r in lookups] + [r for r in (FILES,) if r in chosen]
         with explained("Shotstack", SHOTSTACK.source):
-            outcome = load_each(context, dlt, source, pipeline, order, SHOTSTACK, "Shotstack", settings.PATHS)
+            outcome = load_each(
+                context, dlt, source, pipeline, order, SHOTSTACK, "Shotstack", settings.PATHS, settings.TABLES
+            )
             loading.create_empty_tables(pipeline, source(), settings.TABLES, outcome.loaded)
         for resource, results in outcome.results.items():
             for result in results:
