@@ -20,24 +20,9 @@ from media_assets.sandbox import Render, Sandbox, World
 
 from .helpers.sandbox_world import NOW, edit
 from .helpers.sensors import tick
-from .helpers.webserver import receiver
+from .helpers.webserver import RENDER_ID, callback, receiver
 
-RENDER_ID = "5a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d"
 TOKEN = "shared-callback-token"
-
-
-def callback(render_id: str = RENDER_ID, **fields: object) -> dict:
-    return {
-        "type": "edit",
-        "action": "render",
-        "id": render_id,
-        "owner": "o",
-        "status": "done",
-        "url": "https://cdn.test/v.mp4",
-        "error": None,
-        "completed": "2026-11-01T12:00:00Z",
-        **fields,
-    }
 
 
 def test_valid_callback_lands_in_the_inbox(tmp_path: Path) -> None:

@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 
 from media_assets.local.receiver import MAX_BODY_BYTES
 
-from .helpers.webserver import receiver
+from .helpers.webserver import callback, receiver
 
 TOKEN = "fuzz-callback-token"
 TOKEN_NAMES = {"query": "token", "header": "X-Callback-Token"}
@@ -63,19 +63,6 @@ class Call:
         if not self.chunked:
             return self.body
         return (self.body[i : i + 4096] for i in range(0, len(self.body), 4096))
-
-
-def callback(render_id: object) -> dict:
-    return {
-        "type": "edit",
-        "action": "render",
-        "id": render_id,
-        "owner": "o",
-        "status": "done",
-        "url": "https://cdn.test/v.mp4",
-        "error": None,
-        "completed": "2026-11-01T12:00:00Z",
-    }
 
 
 # what an HTTP header value may hold: visible ASCII and Latin-1, no spaces at its ends, no controls

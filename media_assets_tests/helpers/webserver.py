@@ -184,3 +184,21 @@ def receiver(inbox: Path, token: str | None = None, **options: float) -> Iterato
     finally:
         server.should_exit = True
         thread.join(timeout=10)
+
+
+RENDER_ID = "5a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d"
+
+
+def callback(render_id: object = RENDER_ID, **fields: object) -> dict:
+    """A Shotstack render callback body, as the receiver expects it; `fields` override."""
+    return {
+        "type": "edit",
+        "action": "render",
+        "id": render_id,
+        "owner": "o",
+        "status": "done",
+        "url": "https://cdn.test/v.mp4",
+        "error": None,
+        "completed": "2026-11-01T12:00:00Z",
+        **fields,
+    }
