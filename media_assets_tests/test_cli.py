@@ -24,7 +24,7 @@ from media_assets.sandbox import DEFAULT_PICSART_KEY, World
 from media_assets.sources.picsart.settings import API_KEY_HEADER, BALANCE_PATH
 
 from .helpers import ROOT, SEED
-from .helpers.webserver import bin_path, free_port
+from .helpers.webserver import bin_path, callback, free_port
 
 COMMAND = bin_path("media-assets")
 START_TIMEOUT = 60.0
@@ -283,20 +283,6 @@ def test_sandbox_serves_the_balance_on_loopback_only(tmp_path: Path) -> None:
         assert not other_loopback_reachable(port)
 
 
-def callback_body(render_id: str = RENDER_ID) -> dict:
-    """A render callback as Shotstack posts it."""
-    return {
-        "type": "edit",
-        "action": "render",
-        "id": render_id,
-        "owner": "sbx0000001",
-        "status": "done",
-        "url": "https://cdn.test/render.mp4",
-        "error": None,
-        "completed": "2026-11-01T12:00:00Z",
-    }
-
-
 def inbox_files(inbox: Path) -> list[Path]:
     return sorted(inbox.iterdir()) if inbox.exists() else []
 
@@ -311,11 +297,11 @@ def test_callbacks_require_the_token_and_never_print_it(tmp_path: Path) -> None:
     with serving(args, tmp_path / "cwd", env, port) as log:
         url = f"http://127.0.0.1:{port}{CALLBACK_PATH}"
         assert f"{url}?token=<MEDIA_ASSETS__CALLBACK_TOKEN>" in log.read_text()
-        assert requests.post(url, json=callback_body(), timeout=10).status_code == 403
-        wrong = requests.post(url, params={"token": "not-" + token}, json=callback_body(), timeout=10)
+        assert requests.post(url, json=callback(RENDER_ID), timeout=10).status_code == 403
+        wrong = requests.post(url, params={"token": "not-" + token}, json=callback(RENDER_ID), timeout=10)
         assert wrong.status_code == 403
         assert inbox_files(inbox) == []
-        accepted = requests.post(url, params={"token": token}, json=callback_body(), timeout=10)
+        accepted = requests.post(url, params={"token": token}, json=callback(RENDER_ID), timeout=10)
         assert accepted.status_code == 200, accepted.text
         (written,) = inbox_files(inbox)
         assert written.read_text().split() == [RENDER_ID]
