@@ -272,3 +272,26 @@ def test_empty_brief_only_table_takes_rows_once_the_endpoint_answers(
     fresh_sandbox.clear_faults()
     materialize(warehouse, instance, selection=["picsart/image_trending"])
     assert count(warehouse, "picsart_data.image_trending") == len(fresh_sandbox.world.picsart.trending)
+
+
+def test_key_with_a_trailing_newline_is_trimmed(
+    sandbox_environ: dict, fresh_sandbox: Sandbox, warehouse: str, instance: dg.DagsterInstance, monkeypatch
+) -> None:
+    """A copy-paste slip (the key and a newline) is trimmed, and the key works."""
+    name = "SOURCES__SHOTSTACK_SOURCE__API_KEY"
+    monkeypatch.setenv(name, sandbox_environ[name] + "\n")
+    assert materialize(warehouse, instance, selection=["shotstack/templates"]).success
+
+
+def test_key_no_header_can_carry_fails_naming_the_setting_without_quoting_it(
+    sandbox_environ: dict, fresh_sandbox: Sandbox, warehouse: str, instance: dg.DagsterInstance, monkeypatch
+) -> None:
+    """A key with a line break inside is refused before any request; the message never quotes it."""
+    secret = "tail-of-a-SECRET-key"
+    monkeypatch.setenv("SOURCES__SHOTSTACK_SOURCE__API_KEY", f"sk-part\n{secret}")
+    result = materialize(warehouse, instance, selection=["shotstack/templates"], raise_on_error=False)
+    text = failure_text(result)
+    assert not result.success
+    assert "[sources.shotstack_source] api_key" in text and "SOURCES__SHOTSTACK_SOURCE__API_KEY" in text, text
+    assert secret not in text and secret not in all_logs(instance, result)
+    assert fresh_sandbox.counts["shotstack.templates"] == 0, "nothing was sent with the key"

@@ -10,8 +10,10 @@ from dlt.common.configuration.exceptions import ConfigFieldMissingException
 from dlt.common.configuration.specs import RuntimeConfiguration
 from duckdb import ConstraintException
 from requests import HTTPError, Response, Timeout
-from requests.exceptions import ChunkedEncodingError, JSONDecodeError
+from requests.exceptions import ChunkedEncodingError, InvalidHeader, JSONDecodeError
 from requests.exceptions import ConnectionError as RequestsConnectionError
+
+from ..sources.keys import UnusableKey
 
 # DuckDB's words for a NULL in a NOT NULL column
 NOT_NULL = re.compile(r"NOT NULL constraint failed: (\w+)\.(\w+)")
@@ -171,6 +173,15 @@ def explain(
     whose tables a load wrote.
     """
     for cause in causes(error):
+        if isinstance(cause, UnusableKey):
+            # the message names the setting and never quotes the key
+            return dg.Failure(description=f"The {api} API key cannot be used: {cause}", allow_retries=False)
+        if isinstance(cause, InvalidHeader):
+            # requests quotes the header value, key included: say what to check instead
+            return dg.Failure(
+                description=f"{api}'s key could not be sent as a header. {key_help(source)}",
+                allow_retries=False,
+            )
         if isinstance(cause, ConfigFieldMissingException):
             return dg.Failure(
                 description=f"The {api} API key is not set. {key_help(source)}",

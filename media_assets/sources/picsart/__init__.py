@@ -14,6 +14,7 @@ from dlt.sources.helpers.rest_client.auth import APIKeyAuth
 from dlt.sources.rest_api import rest_api_resources
 from requests import Response
 
+from ..keys import usable_key
 from . import settings
 
 logger = logging.getLogger(__name__)
@@ -66,7 +67,9 @@ def picsart_source(
     Returns:
         The balance resource and one resource per catalogue endpoint.
     """
-    auth = APIKeyAuth(name=settings.API_KEY_HEADER, api_key=api_key, location="header")
+    auth = APIKeyAuth(
+        name=settings.API_KEY_HEADER, api_key=usable_key(api_key, "picsart_source"), location="header"
+    )
     headers = {"Accept": "application/json"}
     client = RESTClient(base_url=base_url, headers=headers, auth=auth)
 

@@ -12,6 +12,7 @@ from dlt.sources.helpers.rest_client.auth import APIKeyAuth
 from dlt.sources.rest_api import rest_api_resources
 from requests import Response
 
+from ..keys import usable_key
 from . import settings
 from .helpers import unwrap_attributes
 from .renders import done_renders, hosted_assets, render_lookups
@@ -84,7 +85,9 @@ def shotstack_source(
         raise ValueError(
             f"[sources.shotstack_source] version is {version!r}; set it to one of {settings.VERSIONS}"
         )
-    auth = APIKeyAuth(name=settings.API_KEY_HEADER, api_key=api_key, location="header")
+    auth = APIKeyAuth(
+        name=settings.API_KEY_HEADER, api_key=usable_key(api_key, "shotstack_source"), location="header"
+    )
     headers = {"Accept": "application/json"}
     client = RESTClient(base_url=base_url, headers=headers, auth=auth)
 
