@@ -11,6 +11,7 @@ from dlt.common.schema.typing import C_DLT_ID, C_DLT_LOAD_ID
 from dlt.common.schema.utils import get_columns_names_with_prop, new_table
 from dlt.extract import DltSource
 
+from .columns import loaded_schema
 from .naming import Api
 from .project import DESTINATION_NAME
 from .warehouse import ensure_parent_dir, retry_while_locked
@@ -77,7 +78,28 @@ def load(
             load_pending(pipeline)
         return list(runner.run(context=context, dlt_source=make_source(), dlt_pipeline=pipeline))
 
-    return retry_while_locked(attempt, context.log)
+    results = retry_while_locked(attempt, context.log)
+    return [described(result, stored(pipeline)) for result in results]
+
+
+def stored(pipeline: dlt.Pipeline) -> dlt.Pipeline:
+    """The pipeline as dlt saved it: dagster-dlt strips the running pipeline's schema of its column
+    hints while it builds a run's metadata (it pops them from the schema's own column dicts)."""
+    return dlt.attach(
+        pipeline.pipeline_name, pipelines_dir=pipeline.pipelines_dir, destination=pipeline.destination
+    )
+
+
+def described(result: dg.MaterializeResult, pipeline: dlt.Pipeline) -> dg.MaterializeResult:
+    """The result's column schemas, its table's and its nested tables', with every column described:
+    dagster-dlt drops the descriptions, and the UI shows the newest materialization's schema."""
+    metadata = dict(result.metadata or {})
+    table = result.asset_key.path[-1] if result.asset_key else None
+    for name in [table] + [k for k, v in metadata.items() if isinstance(v, dg.TableSchema)]:
+        schema = loaded_schema(pipeline, name) if name else None
+        if schema is not None:
+            metadata["dagster/column_schema" if name == table else name] = schema
+    return result._replace(metadata=metadata)
 
 
 def new_columns(pipeline: dlt.Pipeline, tables: Mapping[str, Mapping[str, Any]]) -> list[str]:
