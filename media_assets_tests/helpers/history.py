@@ -4,7 +4,7 @@ import os
 import shutil
 import subprocess
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import UTC, timedelta
 from pathlib import Path
 
 import duckdb
@@ -59,5 +59,7 @@ def play(folder: Path, days: int = DAYS) -> HistoryDemo:
     with duckdb.connect(str(warehouse), read_only=True) as con:
         (first,) = con.execute("select min(taken_at) from picsart_data.balance").fetchone()
     # the first reading is an hour after the history starts; the world is the same from its start
-    world = history_world(SEED, first - timedelta(hours=1) + timedelta(days=days), History(days))
+    # (in datetime's own UTC: the sandbox dates its answers with it)
+    start = first.astimezone(UTC) - timedelta(hours=1)
+    world = history_world(SEED, start + timedelta(days=days), History(days))
     return HistoryDemo(folder, warehouse, folder / "dagster_home", done.stdout, world)
