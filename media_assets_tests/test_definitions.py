@@ -100,7 +100,8 @@ def test_location_loads_with_empty_environment(tmp_path: Path) -> None:
 
 
 def test_dg_lists_the_definitions() -> None:
-    """`dg list defs` loads the location through [tool.dg] in pyproject.toml."""
+    """`dg list defs` loads the location through [tool.dg] in pyproject.toml, and with the venv
+    activated, as the README says, dg does not warn that it is not the project's."""
     dg_cli = os.path.join(os.path.dirname(sys.executable), "dg")
     done = subprocess.run(
         [dg_cli, "list", "defs", "--json"],
@@ -108,9 +109,10 @@ def test_dg_lists_the_definitions() -> None:
         capture_output=True,
         text=True,
         timeout=300,
-        env={**os.environ, "NO_COLOR": "1"},
+        env={**os.environ, "NO_COLOR": "1", "VIRTUAL_ENV": str(ROOT / ".venv")},
     )
     assert done.returncode == 0, done.stderr
+    assert "does not match the virtual environment" not in done.stdout + done.stderr
     assert "shotstack/assets_by_render" in done.stdout
     assert "picsart/balance" in done.stdout
 
