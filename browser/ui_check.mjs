@@ -74,6 +74,12 @@ try {
   });
 
   await page.goto(`${url}/assets/shotstack/assets_by_render?view=lineage`);
+  // it shows a moment after the first page: wait for it once, so no picture has it
+  await page
+    .getByText("Join the Dagster community")
+    .waitFor({ timeout: 10_000 })
+    .then(() => page.getByRole("button", { name: "Skip" }).click())
+    .catch(() => {});
   await page.waitForFunction(() => document.querySelectorAll("svg *").length > 0);
   await page.getByText("renders", { exact: true }).first().waitFor();
   await page.waitForTimeout(1000);
