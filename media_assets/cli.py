@@ -5,11 +5,13 @@ import io
 import shlex
 import sys
 from collections.abc import Sequence
+from datetime import UTC, datetime
 from pathlib import Path
 
 from .lib import project
 from .local.sandbox_env import live_world, sandbox_env, sibling_command
 from .sandbox import DEFAULT_PICSART_KEY, DEFAULT_SHOTSTACK_KEY, Sandbox
+from .sandbox.history import History, history_world
 
 
 def _init(args: argparse.Namespace) -> int:
@@ -25,10 +27,16 @@ def _serve(args: argparse.Namespace) -> int:
 
     # before the export lines: whatever the user starts next finds the home's storage ready
     home = prepare(default_home())
-    world = live_world(args.seed)
+    world = (
+        history_world(args.seed, datetime.now(UTC), History(args.days))
+        if args.days
+        else live_world(args.seed)
+    )
     sandbox = Sandbox(
         world, picsart_key=args.picsart_key, shotstack_key=args.shotstack_key, callback_url=args.callback_url
     )
+    # a history's clock starts at its first day: serve its end, now
+    sandbox.clock.advance(args.days * 86400)
     base = f"http://{args.host}:{args.port}"
     sandbox.base_url = base  # known before serving, so the export lines can be printed first
     print(f"Sandbox of Picsart and Shotstack at {base} (seed {args.seed}). Point the sources at it:")
@@ -54,10 +62,17 @@ def _callbacks(args: argparse.Namespace) -> int:
     return 0
 
 
+def _days(text: str) -> int:
+    days = int(text)
+    if not 0 <= days <= 365:
+        raise argparse.ArgumentTypeError(f"--days takes 0 to 365 days, not {days}")
+    return days
+
+
 def _demo(args: argparse.Namespace) -> int:
     from .local.demo import run_demo
 
-    return run_demo(seed=args.seed, version=args.version)
+    return run_demo(seed=args.seed, version=args.version, days=args.days)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -90,6 +105,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     for command in (serve, demo):
         command.add_argument("--seed", type=int, default=7, help="seed of the generated world")
         command.add_argument("--version", choices=("v1", "stage"), default="v1")
+        command.add_argument(
+            "--days",
+            type=_days,
+            default=0,
+            help="a world with this many days of history, ending now: hourly credit spend with one "
+            "top-up, renders on every day (the demo plays them, about 75 s for 21; default 0)",
+        )
 
     args = parser.parse_args(argv)
     project.activate()

@@ -29,6 +29,8 @@ import dagster as dg  # noqa: E402
 from media_assets.local.sandbox_env import sandbox_env  # noqa: E402
 from media_assets.sandbox import Sandbox, World, WorldSize  # noqa: E402
 
+from .helpers.history import HistoryDemo, play  # noqa: E402
+
 
 @pytest.fixture(scope="session")
 def world() -> World:
@@ -58,6 +60,12 @@ def sandbox_environ(fresh_sandbox: Sandbox, world: World, monkeypatch: pytest.Mo
     for name, value in env.items():
         monkeypatch.setenv(name, value)
     return env
+
+
+@pytest.fixture(scope="session")
+def history_demo(tmp_path_factory: pytest.TempPathFactory) -> HistoryDemo:
+    """`media-assets demo --days 2`, once: the history the notebook, plots and runway tests read."""
+    return play(tmp_path_factory.mktemp("history"))
 
 
 @pytest.fixture

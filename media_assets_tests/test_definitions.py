@@ -24,7 +24,8 @@ USAGE = ["credit_balance_daily", "render_usage_daily", "render_usage_summary"]
 
 
 def test_asset_keys_groups_and_kinds() -> None:
-    """Every API resource is one asset `<api>/<resource>` in group `<api>`, kinds dlt and duckdb."""
+    """Every API resource is one asset `<api>/<resource>` in group `<api>`, kinds dlt and duckdb, with
+    a column schema in which every column, dlt's own included, has a description."""
     graph = location().resolve_asset_graph()
     dlt_keys = {k for k in graph.get_all_asset_keys() if k.path[0] in ("picsart", "shotstack")}
     assert dlt_keys == {dg.AssetKey(["picsart", n]) for n in PICSART} | {
@@ -35,7 +36,10 @@ def test_asset_keys_groups_and_kinds() -> None:
         assert node.group_name == key.path[0]
         assert {"dlt", "duckdb"} <= set(node.kinds)
         assert node.description
-        assert isinstance(node.metadata.get("dagster/column_schema"), dg.TableSchema)
+        schema = node.metadata.get("dagster/column_schema")
+        assert isinstance(schema, dg.TableSchema)
+        assert {"_dlt_id", "_dlt_load_id"} <= {c.name for c in schema.columns}
+        assert all(c.description and c.description.strip() for c in schema.columns), key
 
 
 def test_renders_to_assets_by_render_is_the_only_dlt_edge() -> None:
@@ -96,7 +100,8 @@ def test_location_loads_with_empty_environment(tmp_path: Path) -> None:
 
 
 def test_dg_lists_the_definitions() -> None:
-    """`dg list defs` loads the location through [tool.dg] in pyproject.toml."""
+    """`dg list defs` loads the location through [tool.dg] in pyproject.toml, and with the venv
+    activated, as the README says, dg does not warn that it is not the project's."""
     dg_cli = os.path.join(os.path.dirname(sys.executable), "dg")
     done = subprocess.run(
         [dg_cli, "list", "defs", "--json"],
@@ -104,9 +109,10 @@ def test_dg_lists_the_definitions() -> None:
         capture_output=True,
         text=True,
         timeout=300,
-        env={**os.environ, "NO_COLOR": "1"},
+        env={**os.environ, "NO_COLOR": "1", "VIRTUAL_ENV": str(ROOT / ".venv")},
     )
     assert done.returncode == 0, done.stderr
+    assert "does not match the virtual environment" not in done.stdout + done.stderr
     assert "shotstack/assets_by_render" in done.stdout
     assert "picsart/balance" in done.stdout
 

@@ -11,11 +11,17 @@ import duckdb
 import pytest
 
 from .helpers import ROOT
+from .helpers.dashboard import dashboard, query
 from .helpers.webserver import bin_path
 
 DEMO_TIMEOUT = 300
-# the dlt pages' way to read a pipeline's data, unchanged
-DATASET_SNIPPET = "import dlt; print(len(dlt.pipeline('{pipeline}').dataset().{table}.fetchall()))"
+# the dlt pages' ways to read a pipeline's data, unchanged: rows, a pandas frame, an Arrow table
+DATASET_SNIPPET = (
+    "import dlt; dataset = dlt.pipeline('{pipeline}').dataset(); "
+    "print(dataset.destination_client.config.credentials.database); "
+    "print(len(dataset.{table}.fetchall()), len(dataset.{table}.df()), dataset.{table}.arrow().num_rows)"
+)
+PIPELINES = [("picsart_pipeline", "balance"), ("shotstack_pipeline", "renders")]
 
 
 def clone(path: Path) -> Path:
@@ -36,9 +42,9 @@ def env_of(checkout: Path) -> dict[str, str]:
     return {**env, "PYTHONPATH": str(checkout), "DAGSTER_HOME": str(checkout / "dagster_home")}
 
 
-def run(args: list[str], checkout: Path, cwd: Path, timeout: float = 120) -> str:
+def run(args: list[str], checkout: Path, cwd: Path, timeout: float = 120, **env: str) -> str:
     done = subprocess.run(
-        args, cwd=cwd, env=env_of(checkout), capture_output=True, text=True, timeout=timeout
+        args, cwd=cwd, env={**env_of(checkout), **env}, capture_output=True, text=True, timeout=timeout
     )
     assert done.returncode == 0, done.stdout + done.stderr
     return done.stdout
@@ -94,25 +100,66 @@ def test_each_clone_loads_into_its_own_warehouse(two_clones: tuple[Path, Path]) 
             assert (checkout / "data" / "dlt" / "pipelines" / pipeline / "state.json").is_file()
 
 
-@pytest.mark.parametrize(
-    ("pipeline", "table"), [("picsart_pipeline", "balance"), ("shotstack_pipeline", "renders")]
-)
+def rows(warehouse: Path, pipeline: str, table: str) -> int:
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        dataset = pipeline.replace("_pipeline", "_data")
+        return con.execute(f"select count(*) from {dataset}.{table}").fetchone()[0]
+
+
+@pytest.mark.parametrize(("pipeline", "table"), PIPELINES)
 def test_dlt_dataset_snippet_reads_the_warehouse_unchanged(
     two_clones: tuple[Path, Path], pipeline: str, table: str
 ) -> None:
-    """`dlt.pipeline(name).dataset()`, run from the project root with no edits, reads that clone's data."""
+    """`dlt.pipeline(name).dataset()`, run from the project root with no edits, reads that clone's data
+    as rows, `.df()` and `.arrow()`."""
     first, _ = two_clones
     code = DATASET_SNIPPET.format(pipeline=pipeline, table=table)
-    printed = int(run([sys.executable, "-c", code], first, cwd=first).strip().splitlines()[-1])
-    with duckdb.connect(str(first / "data" / "media_assets.duckdb"), read_only=True) as con:
-        dataset = pipeline.replace("_pipeline", "_data")
-        assert printed == con.execute(f"select count(*) from {dataset}.{table}").fetchone()[0] > 0
+    database, counts = run([sys.executable, "-c", code], first, cwd=first).strip().splitlines()[-2:]
+    warehouse = first / "data" / "media_assets.duckdb"
+    assert database == str(warehouse)
+    expected = rows(warehouse, pipeline, table)
+    assert expected > 0
+    assert [int(n) for n in counts.split()] == [expected] * 3
     assert not list(first.glob("*.duckdb")), "the snippet created a stray DuckDB file in the project root"
 
 
-def test_dlt_pipeline_info_finds_the_pipeline(two_clones: tuple[Path, Path]) -> None:
-    """`dlt pipeline picsart_pipeline info` from the project root reads this clone's pipeline state."""
+def test_dlt_dataset_follows_the_configured_warehouse(two_clones: tuple[Path, Path]) -> None:
+    """With `duckdb_path` moved, `dataset()` opens the file the setting names, not dlt's default guess
+    beside the pipeline's first working folder, although dagster-dlt keeps no path in local state."""
     first, _ = two_clones
-    out = run([bin_path("dlt"), "pipeline", "picsart_pipeline", "info"], first, cwd=first)
-    assert f"Found pipeline picsart_pipeline in {first / 'data' / 'dlt' / 'pipelines'}" in out
-    assert f"duckdb_database: {first / 'data' / 'media_assets.duckdb'}" in out
+    moved = first / "data" / "moved" / "warehouse.duckdb"
+    moved.parent.mkdir()
+    shutil.copy(first / "data" / "media_assets.duckdb", moved)
+    code = DATASET_SNIPPET.format(pipeline="picsart_pipeline", table="balance")
+    out = run(
+        [sys.executable, "-c", code],
+        first,
+        cwd=first,
+        MEDIA_ASSETS__DUCKDB_PATH="data/moved/warehouse.duckdb",
+    )
+    database, counts = out.strip().splitlines()[-2:]
+    assert database == str(moved)
+    assert int(counts.split()[0]) == rows(moved, "picsart_pipeline", "balance")
+
+
+@pytest.mark.parametrize("pipeline", [p for p, _ in PIPELINES])
+def test_dlt_pipeline_info_finds_the_pipeline(two_clones: tuple[Path, Path], pipeline: str) -> None:
+    """`dlt pipeline <name> info` from the project root reads this clone's pipeline state."""
+    first, _ = two_clones
+    out = run([bin_path("dlt"), "pipeline", pipeline, "info"], first, cwd=first)
+    assert f"Found pipeline {pipeline} in {first / 'data' / 'dlt' / 'pipelines'}" in out
+    assert "dataset_name: " + pipeline.replace("_pipeline", "_data") in out
+
+
+@pytest.mark.parametrize(("pipeline", "table"), PIPELINES)
+def test_dlt_pipeline_show_queries_the_warehouse(
+    two_clones: tuple[Path, Path], pipeline: str, table: str
+) -> None:
+    """`dlt pipeline <name> show`, with the venv's tools on PATH as the README says, serves a dashboard
+    whose SQL editor answers from this clone's warehouse."""
+    first, _ = two_clones
+    env = {**env_of(first), "PATH": f"{Path(bin_path('dlt')).parent}{os.pathsep}{os.environ['PATH']}"}
+    with dashboard([bin_path("dlt"), "pipeline", pipeline, "show"], cwd=first, env=env) as url:
+        shown = query(url, f"select count(*) as n from {table}")
+    assert shown == [{"n": rows(first / "data" / "media_assets.duckdb", pipeline, table)}]
+    assert not list(first.glob("*.duckdb")), "the dashboard created a stray DuckDB file in the project root"

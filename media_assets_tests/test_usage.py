@@ -108,6 +108,20 @@ def test_materializations_carry_counts_preview_and_plot_metadata(loaded: Loaded)
     assert meta["usage/render_usage_summary"]["failure_rate"].value == overall[11]
 
 
+def test_every_summary_column_is_described(loaded: Loaded) -> None:
+    """Each summary's column schema lists the table's columns in order, every one with a description."""
+    meta = {
+        event.asset_key.to_user_string(): event.materialization.metadata
+        for event in loaded.result.get_asset_materialization_events()
+    }
+    for key in SUMMARIES:
+        columns = meta[key]["dagster/column_schema"].value.columns
+        table = key.replace("/", ".")
+        names = [r[0] for r in rows(loaded.warehouse, f"select column_name from (describe {table})")]
+        assert [c.name for c in columns] == names
+        assert all(c.description and c.description.strip() for c in columns), key
+
+
 def test_rerun_rebuilds_without_double_counting(loaded: Loaded, instance: dg.DagsterInstance) -> None:
     """Materializing the summaries again leaves every table exactly as it was."""
     tables = ["usage.credit_balance_daily", "usage.render_usage_daily", "usage.render_usage_summary"]

@@ -11,7 +11,9 @@ from dlt.common.schema.typing import C_DLT_ID, C_DLT_LOAD_ID
 from dlt.common.schema.utils import get_columns_names_with_prop, new_table
 from dlt.extract import DltSource
 
-from .naming import DESTINATION_NAME, Api
+from .columns import loaded_schema
+from .naming import Api
+from .project import DESTINATION_NAME
 from .warehouse import ensure_parent_dir, retry_while_locked
 
 # asset specs need a source's shape, not its secrets: a source with this key never sends a request
@@ -28,18 +30,13 @@ Tables = Mapping[str, Mapping[str, Mapping[str, Mapping[str, Any]]]]
 
 
 def pipeline(api: Api, database: str | Path) -> dlt.Pipeline:
-    """The API's pipeline, loading into `database` (an absolute path) and remembering it.
+    """The API's pipeline, loading into `database` (an absolute path).
 
-    dlt keeps the path in the pipeline's local state, so `dlt.pipeline(name).dataset()` and
-    `dlt pipeline <name> info` open this same file without being told where it is.
+    Elsewhere, `dlt.pipeline(name).dataset()` and the dashboard find the same file through the
+    project's run context (`lib/project.py`), which gives dlt the destination's path as config.
     """
     destination = dlt.destinations.duckdb(ensure_parent_dir(database), destination_name=DESTINATION_NAME)
     return dlt.pipeline(pipeline_name=api.pipeline, dataset_name=api.dataset, destination=destination)
-
-
-def _remember_warehouse(pipeline: dlt.Pipeline) -> None:
-    """Keep the warehouse path in the pipeline's local state, which dlt reads when none is given."""
-    pipeline.set_local_state_val("duckdb_database", pipeline.destination.config_params["credentials"])
 
 
 def load_pending(pipeline: dlt.Pipeline) -> None:
@@ -71,7 +68,6 @@ def load(
     Each attempt first loads a package that an earlier run, or an earlier attempt stopped by the
     lock, extracted but could not load: dagster-dlt drops the pipeline's local state before it
     runs, pending packages included, and a balance snapshot in one cannot be fetched again.
-    Afterwards dlt's own tools find the warehouse: dagster-dlt resets the local state per run.
     """
 
     def attempt() -> list[dg.MaterializeResult]:
@@ -83,8 +79,27 @@ def load(
         return list(runner.run(context=context, dlt_source=make_source(), dlt_pipeline=pipeline))
 
     results = retry_while_locked(attempt, context.log)
-    _remember_warehouse(pipeline)
-    return results
+    return [described(result, stored(pipeline)) for result in results]
+
+
+def stored(pipeline: dlt.Pipeline) -> dlt.Pipeline:
+    """The pipeline as dlt saved it: dagster-dlt strips the running pipeline's schema of its column
+    hints while it builds a run's metadata (it pops them from the schema's own column dicts)."""
+    return dlt.attach(
+        pipeline.pipeline_name, pipelines_dir=pipeline.pipelines_dir, destination=pipeline.destination
+    )
+
+
+def described(result: dg.MaterializeResult, pipeline: dlt.Pipeline) -> dg.MaterializeResult:
+    """The result's column schemas, its table's and its nested tables', with every column described:
+    dagster-dlt drops the descriptions, and the UI shows the newest materialization's schema."""
+    metadata = dict(result.metadata or {})
+    table = result.asset_key.path[-1] if result.asset_key else None
+    for name in [table] + [k for k, v in metadata.items() if isinstance(v, dg.TableSchema)]:
+        schema = loaded_schema(pipeline, name) if name else None
+        if schema is not None:
+            metadata["dagster/column_schema" if name == table else name] = schema
+    return result._replace(metadata=metadata)
 
 
 def new_columns(pipeline: dlt.Pipeline, tables: Mapping[str, Mapping[str, Any]]) -> list[str]:
@@ -118,7 +133,9 @@ def create_empty_tables(
     """
     name = source.schema.name
     # the schema as dlt stored it after the load; the running pipeline holds the source's hints only
-    pipeline = dlt.attach(pipeline.pipeline_name, pipelines_dir=pipeline.pipelines_dir)
+    pipeline = dlt.attach(
+        pipeline.pipeline_name, pipelines_dir=pipeline.pipelines_dir, destination=pipeline.destination
+    )
     if name not in pipeline.schema_names:
         return  # nothing was ever loaded: the next load creates the schema first
     schema = pipeline.schemas[name]

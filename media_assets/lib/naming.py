@@ -5,8 +5,6 @@ from dataclasses import dataclass
 import dagster as dg
 
 USAGE_GROUP = "usage"
-# the dlt destination's name: dlt derives the warehouse file's default name from it
-DESTINATION_NAME = "media_assets"
 
 
 @dataclass(frozen=True)

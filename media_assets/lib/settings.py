@@ -16,7 +16,7 @@ from . import project
 SECTION = project.SECTION
 DEFAULTS: dict[str, Any] = {
     # the DuckDB warehouse file that dlt loads and the SQL assets read; relative to the project root
-    "duckdb_path": f"{project.DATA_DIR}/media_assets.duckdb",
+    project.WAREHOUSE_SETTING: project.DEFAULT_WAREHOUSE,
     # where any system drops files of Shotstack render ids, one per line; relative to the project root
     "inbox_dir": f"{project.DATA_DIR}/inbox",
     # "off" starts the sensors and schedules stopped

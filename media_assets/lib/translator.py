@@ -9,25 +9,11 @@ from dagster_dlt.translator import DltResourceTranslatorData
 
 from ..sources.picsart import settings as picsart_settings
 from ..sources.shotstack import settings as shotstack_settings
+from .columns import declared_schema
 from .loading import Tables
 from .naming import PICSART, SHOTSTACK, Api
 
 KINDS = {"dlt", "duckdb"}
-
-
-def column_schema(columns: Mapping[str, Mapping[str, object]]) -> dg.TableSchema:
-    """Declared dlt column hints as a Dagster table schema, shown before the first load."""
-    return dg.TableSchema(
-        columns=[
-            dg.TableColumn(
-                name=name,
-                type=str(hint.get("data_type", "text")),
-                description=str(hint.get("description", "")),
-                constraints=dg.TableColumnConstraints(nullable=bool(hint.get("nullable", True))),
-            )
-            for name, hint in columns.items()
-        ]
-    )
 
 
 @dataclass
@@ -51,7 +37,7 @@ class ApiTranslator(DagsterDltTranslator):
             deps=[self.api.key(parent)] if parent else [],
         ).merge_attributes(
             metadata={
-                "dagster/column_schema": column_schema(self.tables[name][name]),
+                "dagster/column_schema": declared_schema(self.tables[name][name]),
                 "dagster/storage_kind": "duckdb",
             },
         )

@@ -4,14 +4,17 @@ import json
 import os
 import shlex
 import sys
+from datetime import UTC, datetime
 
 import dagster as dg
 import duckdb
 
 from ..lib import project
 from ..lib.naming import APIS, PICSART, SHOTSTACK
-from ..lib.settings import duckdb_path
+from ..lib.settings import duckdb_path, env_name
 from ..sandbox import Sandbox
+from ..sandbox.history import History, history_world
+from .history import replay
 from .instance_home import default_home, prepare
 from .sandbox_env import live_world, sandbox_env, sibling_command
 
@@ -44,6 +47,16 @@ def latest_credits(database: str) -> int | None:
     return row[0] if row else None
 
 
+def has_readings(database: str) -> bool:
+    """Whether the warehouse file exists and holds balance snapshots."""
+    if not os.path.exists(database):
+        return False
+    try:
+        return latest_credits(database) is not None
+    except duckdb.CatalogException:
+        return False
+
+
 def query_command(database: str) -> str:
     """A shell line that prints the renders table, opening the file read-only so a loader is not blocked."""
     code = (
@@ -64,21 +77,44 @@ def check_summary(result: dg.ExecuteInProcessResult) -> list[str]:
     return lines
 
 
-def run_demo(seed: int = 7, version: str = "v1") -> int:
-    """Materialize every asset from a seeded sandbox into the warehouse file and report."""
+def run_demo(seed: int = 7, version: str = "v1", days: int = 0) -> int:
+    """Materialize every asset from a seeded sandbox into the warehouse file and report.
+
+    With `days`, the sandbox starts that many days ago and the demo plays them (`local/history.py`).
+    """
     project.activate()
+    if days and has_readings(str(duckdb_path())):
+        print(
+            f"media-assets demo --days plays days that end now, and {duckdb_path()} already holds "
+            "balance readings, which would mix with them. Point it at a new file with "
+            f"{env_name('duckdb_path')}=data/history.duckdb (or [media_assets] duckdb_path in "
+            ".dlt/config.toml), or move that file away; nothing was changed."
+        )
+        return 2
     # ready before the run opens it, so demos and runs started together cannot race to create it
     os.environ["DAGSTER_HOME"] = str(prepare(default_home()))
     # dated now, not at the generator's fixed date, so the balance-freshness check judges a fresh snapshot
-    world = live_world(seed)
-    sandbox = Sandbox(world)
+    world = history_world(seed, datetime.now(UTC), History(days)) if days else live_world(seed)
+    # a history's clock moves only as the demo plays it, an hour at a time, so readings fall on the hour
+    sandbox = Sandbox(world, clock_speed=0.0 if days else 1.0)
     with sandbox.serve() as base_url:
         print(f"Sandbox serving Picsart and Shotstack at {base_url} (seed {seed}, {version})")
         os.environ.update(sandbox_env(sandbox, world, version))
         from ..definitions import defs
 
         job = defs().resolve_implicit_global_asset_job_def()
-        result = job.execute_in_process(instance=dg.DagsterInstance.get(), run_config=QUIET)
+
+        def run(selection: dg.AssetSelection | None) -> dg.ExecuteInProcessResult:
+            keys = list(selection.resolve(job.asset_layer.asset_graph)) if selection else None
+            return job.execute_in_process(
+                instance=dg.DagsterInstance.get(), run_config=QUIET, asset_selection=keys
+            )
+
+        if days:
+            print(f"Playing {days} days of history, an hour at a time:")
+            result = replay(sandbox, days, version, run)
+        else:
+            result = run(None)
     if not result.success:
         print("The demo run failed; see the errors above.")
         return 1

@@ -56,7 +56,7 @@ class WorldContents(TypedDict):
     rng: random.Random
 
 
-def _edit(rng: random.Random) -> dict[str, Any]:
+def random_edit(rng: random.Random) -> dict[str, Any]:
     """A valid Edit: a video clip then a title, 5..120 s long, sometimes with poster/thumbnail."""
     total = rng.randint(500, 12000)
     cut = rng.randint(100, total - 100)
@@ -91,7 +91,7 @@ def _renders(world: WorldContents, rng: random.Random, size: WorldSize, version:
         render = Render(
             id=new_uuid(rng),
             version=version,
-            edit=_edit(rng),
+            edit=random_edit(rng),
             created=created,
             ready_at=ready_at,
             final_status="failed" if failed else "done",

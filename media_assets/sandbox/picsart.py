@@ -95,9 +95,12 @@ def _paged(request: Request, key: str, rows: list[dict[str, Any]]) -> Response:
 
 
 async def balance(request: Request, sb: SandboxState) -> Response:
-    """Credits walk down the world's balance series one call at a time, then hold."""
+    """Credits follow the world's timeline on the sandbox clock; without one they walk down its
+    balance series one call at a time, then hold."""
     series = sb.world.picsart.balance_series or [0]
-    credits = series[min(sb.balance_calls, len(series) - 1)]
+    credits = sb.world.picsart.credits_at(sb.clock.now())
+    if credits is None:
+        credits = series[min(sb.balance_calls, len(series) - 1)]
     sb.balance_calls += 1
     return json_response({"credits": credits}, headers={"X-Picsart-Credit-Available": str(credits)})
 

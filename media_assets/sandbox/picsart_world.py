@@ -69,6 +69,8 @@ class PicsartWorld:
     """Plain lists of spec-shaped dicts, so tests can write exact content by hand."""
 
     balance_series: list[int] = field(default_factory=lambda: [1000])
+    # (from when, credits) in time order: when set, the balance follows the sandbox clock instead
+    balance_timeline: list[tuple[datetime, int]] = field(default_factory=list)
     effects: list[str] = field(default_factory=list)
     ai_effects: list[str] = field(default_factory=list)
     images: list[dict[str, Any]] = field(default_factory=list)
@@ -92,6 +94,13 @@ class PicsartWorld:
             for img in self.images
             if needle in (t.lower() for t in img["tags"]) or needle in img["title"].lower()
         ]
+
+    def credits_at(self, now: datetime) -> int | None:
+        """The timeline's balance at `now` (its first value before it starts), or None without one."""
+        if not self.balance_timeline:
+            return None
+        at = [credits for moment, credits in self.balance_timeline if moment <= now]
+        return at[-1] if at else self.balance_timeline[0][1]
 
     def summary(self) -> dict[str, int]:
         """Sizes of each catalogue, for the control surface."""

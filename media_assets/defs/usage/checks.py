@@ -79,7 +79,8 @@ def credit_runway_above_minimum(
         metadata={
             "days_of_credit_left": number(days_left),
             "avg_burn_7d": number(burn),
-            "day": str(day),
+            # no row: no balance snapshot loaded yet, so no day to judge
+            "day": dg.MetadataValue.text(str(day)) if day else dg.MetadataValue.null(),
             "runway_warn_days": minimum,
         },
     )

@@ -11,6 +11,7 @@ import dagster as dg
 from duckdb import CatalogException, DuckDBPyConnection
 
 from ...lib.naming import APIS, USAGE_GROUP, api_of_dataset
+from .columns import DESCRIPTIONS
 
 SCHEMA = USAGE_GROUP
 # the SQL files name each API's dataset as {<api>}: written once, in the naming scheme
@@ -108,7 +109,10 @@ def table_metadata(table: Table, latest_first: bool = True) -> dict[str, Any]:
     """Row count, column schema and a preview of the latest rows, shared by every usage asset."""
     preview = table.rows[::-1][:PREVIEW_ROWS] if latest_first else table.rows[:PREVIEW_ROWS]
     schema = dg.TableSchema(
-        columns=[dg.TableColumn(name=c, type=t) for c, t in zip(table.columns, table.types, strict=True)]
+        columns=[
+            dg.TableColumn(name=c, type=t, description=DESCRIPTIONS[c])
+            for c, t in zip(table.columns, table.types, strict=True)
+        ]
     )
     return {
         "dagster/row_count": len(table.rows),

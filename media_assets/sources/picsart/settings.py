@@ -10,8 +10,16 @@ IMAGE_SEARCH_QUERY = "nature"
 # the balance is a point-in-time number, so every read is kept as a snapshot
 BALANCE_PATH = "tools/1.0/balance"
 BALANCE_COLUMNS: dict[str, Any] = {
-    "taken_at": {"data_type": "timestamp", "nullable": False},
-    "credits": {"data_type": "bigint", "nullable": False},
+    "taken_at": {
+        "data_type": "timestamp",
+        "nullable": False,
+        "description": "When the balance was read: the API's Date header, UTC.",
+    },
+    "credits": {
+        "data_type": "bigint",
+        "nullable": False,
+        "description": "Credits left on the account at that moment.",
+    },
 }
 
 # endpoints the product brief lists but Picsart's published specification does not
@@ -29,7 +37,13 @@ RESOURCES: dict[str, dict[str, Any]] = {
         },
         "primary_key": "name",
         "write_disposition": "merge",
-        "columns": {"name": {"data_type": "text", "nullable": False}},
+        "columns": {
+            "name": {
+                "data_type": "text",
+                "nullable": False,
+                "description": "The effect's name, as the effects endpoints take it.",
+            }
+        },
     },
     "ai_effects": {
         "endpoint": {
@@ -39,7 +53,13 @@ RESOURCES: dict[str, dict[str, Any]] = {
         },
         "primary_key": "name",
         "write_disposition": "merge",
-        "columns": {"name": {"data_type": "text", "nullable": False}},
+        "columns": {
+            "name": {
+                "data_type": "text",
+                "nullable": False,
+                "description": "The AI effect's name, as the effects endpoints take it.",
+            }
+        },
     },
     "image_search": {
         "endpoint": {
@@ -51,12 +71,12 @@ RESOURCES: dict[str, dict[str, Any]] = {
         "primary_key": "id",
         "write_disposition": "merge",
         "columns": {
-            "id": {"data_type": "text", "nullable": False},
-            "title": {"data_type": "text"},
-            "url": {"data_type": "text"},
-            "width": {"data_type": "bigint"},
-            "height": {"data_type": "bigint"},
-            "created": {"data_type": "timestamp"},
+            "id": {"data_type": "text", "nullable": False, "description": "The image's id."},
+            "title": {"data_type": "text", "description": "The image's title."},
+            "url": {"data_type": "text", "description": "Where the image is served."},
+            "width": {"data_type": "bigint", "description": "Width in pixels."},
+            "height": {"data_type": "bigint", "description": "Height in pixels."},
+            "created": {"data_type": "timestamp", "description": "When the image was published, UTC."},
         },
     },
     "image_trending": {
@@ -69,11 +89,11 @@ RESOURCES: dict[str, dict[str, Any]] = {
         "primary_key": "id",
         "write_disposition": "replace",
         "columns": {
-            "id": {"data_type": "text", "nullable": False},
-            "title": {"data_type": "text"},
-            "url": {"data_type": "text"},
-            "rank": {"data_type": "bigint"},
-            "score": {"data_type": "double"},
+            "id": {"data_type": "text", "nullable": False, "description": "The image's id."},
+            "title": {"data_type": "text", "description": "The image's title."},
+            "url": {"data_type": "text", "description": "Where the image is served."},
+            "rank": {"data_type": "bigint", "description": "Place in the trending list, 1 first."},
+            "score": {"data_type": "double", "description": "The API's trending score; higher ranks first."},
         },
     },
     "video_tools_info": {
@@ -85,10 +105,20 @@ RESOURCES: dict[str, dict[str, Any]] = {
         "primary_key": "service",
         "write_disposition": "merge",
         "columns": {
-            "service": {"data_type": "text", "nullable": False},
-            "version": {"data_type": "text"},
-            "max_duration_seconds": {"data_type": "double"},
-            "max_resolution": {"data_type": "text"},
+            "service": {
+                "data_type": "text",
+                "nullable": False,
+                "description": "The video tools service's name.",
+            },
+            "version": {"data_type": "text", "description": "Its API version."},
+            "max_duration_seconds": {
+                "data_type": "double",
+                "description": "Longest input video it accepts, in seconds.",
+            },
+            "max_resolution": {
+                "data_type": "text",
+                "description": "Largest output it renders, width x height in pixels.",
+            },
         },
     },
     "genai_models": {
@@ -101,11 +131,17 @@ RESOURCES: dict[str, dict[str, Any]] = {
         "primary_key": "id",
         "write_disposition": "merge",
         "columns": {
-            "id": {"data_type": "text", "nullable": False},
-            "name": {"data_type": "text"},
-            "kind": {"data_type": "text"},
-            "credits_per_call": {"data_type": "double"},
-            "created": {"data_type": "timestamp"},
+            "id": {"data_type": "text", "nullable": False, "description": "The model's id."},
+            "name": {"data_type": "text", "description": "The model's name."},
+            "kind": {
+                "data_type": "text",
+                "description": "Its task: text2image, image2image, inpainting, upscale or background.",
+            },
+            "credits_per_call": {
+                "data_type": "double",
+                "description": "Credits one call to the model costs.",
+            },
+            "created": {"data_type": "timestamp", "description": "When the model was published, UTC."},
         },
     },
 }

@@ -1,0 +1,25 @@
+"""What each usage column means, shown beside it in the UI's column schema; README has the rules."""
+
+DESCRIPTIONS = {
+    "day": "The UTC day: of the balance snapshots, or of the renders' and files' creation.",
+    "version": "The Shotstack environment: v1 (production) or stage; `all` for both together.",
+    "snapshots": "Balance snapshots taken that day (0: the day keeps the last known balance).",
+    "opening_credits": "The balance before the day's first change.",
+    "closing_credits": "The balance at the day's last snapshot, or the last known one.",
+    "credits_spent": "Credits gone that day: the sum of decreases between consecutive snapshots.",
+    "credits_topped_up": "Credits bought that day: the sum of increases between consecutive snapshots.",
+    "avg_burn_7d": "Mean credits_spent over this day and the six before it.",
+    "days_of_credit_left": "closing_credits / avg_burn_7d: days until credits run out; null if none spent.",
+    "first_day": "The first UTC day with a render or hosted file.",
+    "last_day": "The last UTC day with a render or hosted file.",
+    "renders": "Renders created.",
+    "renders_done": "Of those, renders that finished.",
+    "renders_failed": "Of those, renders that failed.",
+    "renders_in_progress": "Of those, renders neither done nor failed yet.",
+    "minutes_rendered": "Output of the done renders, in minutes.",
+    "mean_render_seconds": "Mean time a done render took to render, in seconds.",
+    "p95_render_seconds": "95th percentile of the done renders' render time, in seconds.",
+    "render_time_ratio": "Seconds of rendering per second of output, over the done renders.",
+    "failure_rate": "renders_failed / (renders_done + renders_failed); null when none finished.",
+    "hosted_assets": "Files Shotstack hosts for these renders (assets_by_render).",
+}
