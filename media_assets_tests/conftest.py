@@ -1,5 +1,6 @@
 """Shared fixtures: a seeded sandbox on a free loopback port, isolated dlt config, temp DuckDB files."""
 
+import itertools
 import os
 import shutil
 import tempfile
@@ -9,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from .helpers import ROOT, SEED
+from .helpers import postgres as pg
 
 # before dlt is imported: read the repo's config.toml but never a developer's secrets.toml,
 # and keep dlt's pipeline state out of the home directory
@@ -28,6 +30,8 @@ import dagster as dg  # noqa: E402
 
 from media_assets.local.sandbox_env import sandbox_env  # noqa: E402
 from media_assets.sandbox import Sandbox, World, WorldSize  # noqa: E402
+
+_DATABASES = itertools.count()
 
 
 @pytest.fixture(scope="session")
@@ -63,6 +67,23 @@ def sandbox_environ(fresh_sandbox: Sandbox, world: World, monkeypatch: pytest.Mo
 @pytest.fixture
 def warehouse(tmp_path: Path) -> str:
     return str(tmp_path / "warehouse" / "media_assets.duckdb")
+
+
+@pytest.fixture(scope="session")
+def postgres() -> Iterator[pg.Cluster]:
+    """One throwaway PostgreSQL cluster for the session; tests take a database of their own in it."""
+    cluster = pg.start()
+    try:
+        yield cluster
+    finally:
+        pg.stop(cluster)
+
+
+@pytest.fixture
+def pg_database(postgres: pg.Cluster, request: pytest.FixtureRequest) -> str:
+    """A new, empty database in the session's cluster: its URL, password included."""
+    name = "t_" + "".join(c if c.isalnum() else "_" for c in request.node.name.lower())[:50]
+    return postgres.create_database(f"{name}_{os.getpid()}_{next(_DATABASES)}")
 
 
 @pytest.fixture
