@@ -11,8 +11,8 @@ from dlt.common.schema.typing import C_DLT_ID, C_DLT_LOAD_ID
 from dlt.common.schema.utils import get_columns_names_with_prop, new_table
 from dlt.extract import DltSource
 
-from .naming import DESTINATION_NAME, Api
-from .warehouse import ensure_parent_dir, retry_while_locked
+from .naming import Api
+from .warehouse import Warehouse, duckdb_destination, retry_while_locked
 
 # asset specs need a source's shape, not its secrets: a source with this key never sends a request
 SHAPE_ONLY_KEY = "resolved-when-a-run-starts"
@@ -27,19 +27,26 @@ DLT_COLUMNS = {
 Tables = Mapping[str, Mapping[str, Mapping[str, Mapping[str, Any]]]]
 
 
-def pipeline(api: Api, database: str | Path) -> dlt.Pipeline:
-    """The API's pipeline, loading into `database` (an absolute path) and remembering it.
+def pipeline(api: Api, warehouse: Warehouse | str | Path) -> dlt.Pipeline:
+    """The API's pipeline, loading into `warehouse` (the resource, or a DuckDB file's absolute path).
 
-    dlt keeps the path in the pipeline's local state, so `dlt.pipeline(name).dataset()` and
-    `dlt pipeline <name> info` open this same file without being told where it is.
+    On DuckDB dlt keeps the path in the pipeline's local state, so `dlt.pipeline(name).dataset()`
+    and `dlt pipeline <name> info` open this same file without being told where it is; on
+    PostgreSQL the state names the destination and dlt reads its credentials from the secrets.
     """
-    destination = dlt.destinations.duckdb(ensure_parent_dir(database), destination_name=DESTINATION_NAME)
+    destination = (
+        warehouse.destination() if isinstance(warehouse, Warehouse) else duckdb_destination(warehouse)
+    )
     return dlt.pipeline(pipeline_name=api.pipeline, dataset_name=api.dataset, destination=destination)
 
 
 def _remember_warehouse(pipeline: dlt.Pipeline) -> None:
-    """Keep the warehouse path in the pipeline's local state, which dlt reads when none is given."""
-    pipeline.set_local_state_val("duckdb_database", pipeline.destination.config_params["credentials"])
+    """Keep a DuckDB file's path in the pipeline's local state, which dlt reads when none is given.
+
+    Never a PostgreSQL connection string: it holds the password.
+    """
+    if pipeline.destination.destination_type.endswith(".duckdb"):
+        pipeline.set_local_state_val("duckdb_database", pipeline.destination.config_params["credentials"])
 
 
 def load_pending(pipeline: dlt.Pipeline) -> None:

@@ -14,7 +14,12 @@ import dlt
 from . import project
 
 SECTION = project.SECTION
+# the warehouse engines: one DuckDB file on this machine, or a PostgreSQL server many machines share
+DUCKDB, POSTGRES = "duckdb", "postgres"
+ENGINES = (DUCKDB, POSTGRES)
 DEFAULTS: dict[str, Any] = {
+    # which engine holds the warehouse: the DuckDB file below, or PostgreSQL ([destination.media_assets])
+    "warehouse": DUCKDB,
     # the DuckDB warehouse file that dlt loads and the SQL assets read; relative to the project root
     "duckdb_path": f"{project.DATA_DIR}/media_assets.duckdb",
     # where any system drops files of Shotstack render ids, one per line; relative to the project root
@@ -62,6 +67,17 @@ def usage_thresholds() -> UsageThresholds:
 def env_name(name: str) -> str:
     """The environment variable that overrides a setting, as dlt spells it."""
     return f"{SECTION}__{name}".upper()
+
+
+def warehouse_engine() -> str:
+    """`duckdb` or `postgres`; anything else fails naming the setting, before any data moves."""
+    engine = str(setting("warehouse")).strip().lower()
+    if engine not in ENGINES:
+        raise ValueError(
+            f"[{SECTION}] warehouse (or {env_name('warehouse')}) is {engine!r}: "
+            f"set it to one of {', '.join(ENGINES)}."
+        )
+    return engine
 
 
 def duckdb_path() -> Path:

@@ -14,7 +14,7 @@ from ...lib.naming import RENDERS, SHOTSTACK
 from ...lib.partial import load_each
 from ...lib.settings import inbox_dir
 from ...lib.translator import SHOTSTACK_TRANSLATOR
-from ...lib.warehouse import WRITERS_POOL, Warehouse
+from ...lib.warehouse import Warehouse, writers_pool
 from ...sources.shotstack import settings, shotstack_source
 from ...sources.shotstack.renders import deferred_renders
 
@@ -65,12 +65,12 @@ def defs() -> dg.Definitions:
         dlt_pipeline=None,
         name=SHOTSTACK.op,
         dagster_dlt_translator=SHOTSTACK_TRANSLATOR,
-        pool=WRITERS_POOL,
+        pool=writers_pool(),
     )
     def shotstack_assets(
-        context: dg.AssetExecutionContext, config: ShotstackRun, dlt: DagsterDltResource, duckdb: Warehouse
+        context: dg.AssetExecutionContext, config: ShotstackRun, dlt: DagsterDltResource, warehouse: Warehouse
     ) -> Iterator[dg.MaterializeResult]:
-        pipeline = loading.pipeline(SHOTSTACK, duckdb.database)
+        pipeline = loading.pipeline(SHOTSTACK, warehouse)
         chosen = loading.selected(context)
         lookups = chosen - {FILES}
         inbox = [] if config.render_ids else scan(inbox_dir(), None).new_ids
@@ -93,7 +93,7 @@ def defs() -> dg.Definitions:
             for result in results:
                 if result.asset_key == RENDERS:
                     deferred = deferred_renders(pipeline.state["sources"].get(SHOTSTACK.source, {}))
-                    outcomes = render_outcomes(duckdb, outcome.load_ids[resource], deferred)
+                    outcomes = render_outcomes(warehouse, outcome.load_ids[resource], deferred)
                     result = result._replace(metadata={**(result.metadata or {}), **outcomes})
                 yield result
         outcome.raise_failures()
