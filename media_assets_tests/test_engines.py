@@ -1,8 +1,10 @@
 """The same world loaded into DuckDB and into PostgreSQL gives the same tables, summaries and checks."""
 
+import os
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import timedelta
+from pathlib import Path
 
 import dagster as dg
 import dlt
@@ -17,6 +19,7 @@ from media_assets.sandbox import Sandbox
 from media_assets.sources.picsart import settings as picsart_settings
 from media_assets.sources.shotstack import settings as shotstack_settings
 
+from .helpers.postgres import Cluster
 from .helpers.usage_plan import RENDER_PLAN, T0
 from .helpers.usage_world import RENDER_LOADS, point_at, render, run, world
 
@@ -41,6 +44,8 @@ class Loaded:
     tables: dict[str, list[tuple]]
     checks: dict[str, tuple]
     dataset_renders: int
+    # every event the runs logged (messages, metadata, errors), as text
+    logged: str
 
 
 def same(a: object, b: object) -> bool:
@@ -69,7 +74,8 @@ def load_everything(engine: str, database: str, mp: pytest.MonkeyPatch) -> Loade
     """The balance read at each planned hour, both Shotstack versions loaded, every summary and check run."""
     renders = [render(n, v, c, s, r, st) for n, (v, c, s, r, st, _) in enumerate(RENDER_PLAN)]
     files = {n: plan[5] for n, plan in enumerate(RENDER_PLAN)}
-    sb = Sandbox(world(T0, [credits for _, credits in BALANCE], renders, files))
+    # a stopped clock: each engine sees the same server times, to the second
+    sb = Sandbox(world(T0, [credits for _, credits in BALANCE], renders, files), clock_speed=0.0)
     mp.setenv(env_name("warehouse"), engine)
     with sb.serve(), dg.instance_for_test() as instance:
         # three runs: the first reading; stage's renders with the second; then everything on v1
@@ -78,6 +84,7 @@ def load_everything(engine: str, database: str, mp: pytest.MonkeyPatch) -> Loade
             sb.clock.advance(max(0.0, (T0 + timedelta(hours=hours) - sb.clock.now()).total_seconds()))
             point_at(sb, mp, version)
             result = run(database, instance, selection)
+        logged = "\n".join(repr(e) for r in instance.get_runs() for e in instance.all_logs(r.run_id))
     warehouse = Warehouse(engine=engine, database=database)
     tables = {t: read(warehouse, f"select * from {SCHEMA}.{t} order by {ORDER[t]}") for t in SUMMARIES}
     tables |= {t: [(read(warehouse, f"select count(*) from {t}")[0][0],)] for t in raw_tables()}
@@ -90,7 +97,7 @@ def load_everything(engine: str, database: str, mp: pytest.MonkeyPatch) -> Loade
         for e in result.get_asset_check_evaluations()
     }
     renders_read = len(dlt.pipeline(SHOTSTACK.pipeline).dataset().renders.fetchall())
-    return Loaded(warehouse, tables, checks, renders_read)
+    return Loaded(warehouse, tables, checks, renders_read, logged)
 
 
 @pytest.fixture(scope="module")
@@ -141,3 +148,16 @@ def test_dlt_dataset_reads_the_postgres_warehouse(engines: dict[str, Loaded]) ->
     """`dlt.pipeline(name).dataset()`, with no destination given, reads the engine the setting picked."""
     assert engines["postgres"].dataset_renders == len(RENDER_PLAN)
     assert engines["duckdb"].dataset_renders == len(RENDER_PLAN)
+
+
+def test_the_postgres_password_is_in_no_event_and_no_dlt_file(
+    engines: dict[str, Loaded], postgres: Cluster
+) -> None:
+    """The runs' events and dlt's folders (state, traces, load packages) never hold the password."""
+    assert engines["postgres"].logged
+    assert postgres.password not in engines["postgres"].logged
+    secret = postgres.password.encode()
+    leaked = [
+        p for p in Path(os.environ["DLT_DATA_DIR"]).rglob("*") if p.is_file() and secret in p.read_bytes()
+    ]
+    assert leaked == []
