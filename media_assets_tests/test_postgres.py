@@ -7,9 +7,10 @@ import dagster as dg
 import psycopg2
 import pytest
 
+from media_assets.lib.naming import APIS
 from media_assets.lib.postgres import ENV
 from media_assets.lib.settings import env_name
-from media_assets.lib.warehouse import LOCK_CONFLICT, Warehouse
+from media_assets.lib.warehouse import LOCK_CONFLICT, WRITERS_POOL, Warehouse, writers_pool
 from media_assets.sandbox import World
 
 from .helpers import postgres as pg
@@ -85,3 +86,11 @@ def test_two_loads_at_once_on_postgres_both_land_whole(
     with warehouse.get_connection() as con:
         for table, expected in expected_counts(world).items():
             assert con.execute(f"select count(*) from {table}").fetchone()[0] == expected, table
+
+
+def test_pools_follow_the_engine(monkeypatch: pytest.MonkeyPatch) -> None:
+    """DuckDB: everything in the one writers' pool. PostgreSQL: each API's loads in its pipeline's
+    pool, the summaries and checks in none."""
+    assert {writers_pool(api) for api in (*APIS, None)} == {WRITERS_POOL}
+    monkeypatch.setenv(env_name("warehouse"), "postgres")
+    assert [writers_pool(api) for api in (*APIS, None)] == ["picsart_pipeline", "shotstack_pipeline", None]

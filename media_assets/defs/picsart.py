@@ -28,7 +28,7 @@ def defs() -> dg.Definitions:
         dlt_pipeline=None,
         name=PICSART.op,
         dagster_dlt_translator=PICSART_TRANSLATOR,
-        pool=writers_pool(),
+        pool=writers_pool(PICSART),
     )
     def picsart_assets(
         context: dg.AssetExecutionContext, dlt: DagsterDltResource, warehouse: Warehouse

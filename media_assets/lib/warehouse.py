@@ -20,7 +20,7 @@ from pydantic import Field
 
 from . import postgres
 from .errors import causes
-from .naming import DESTINATION_NAME
+from .naming import DESTINATION_NAME, Api
 from .settings import DUCKDB, POSTGRES, lock_wait_seconds, warehouse_engine
 
 # runs that write the DuckDB file share this pool; dagster_home/dagster.yaml gives it one slot
@@ -96,9 +96,17 @@ def ensure_parent_dir(database: str | Path) -> str:
     return str(database)
 
 
-def writers_pool() -> str | None:
-    """The pool of every asset and check that writes the warehouse: DuckDB's one slot, else none."""
-    return WRITERS_POOL if warehouse_engine() == DUCKDB else None
+def writers_pool(api: Api | None = None) -> str | None:
+    """The pool an asset or check runs in, `api`'s loads or (None) the SQL on the warehouse.
+
+    On DuckDB everything that opens the file shares one pool of one slot. On PostgreSQL the SQL
+    runs in no pool, and each API's loads in a pool named after its dlt pipeline: a pipeline's
+    state (which renders are settled) is one sequence, so two runs of it must not overlap, while
+    the two pipelines and the summaries run at once.
+    """
+    if warehouse_engine() == DUCKDB:
+        return WRITERS_POOL
+    return api.pipeline if api else None
 
 
 class Warehouse(dg.ConfigurableResource):

@@ -7,7 +7,7 @@ import dagster as dg
 from dagster_dlt import DagsterDltResource, dlt_assets
 from pydantic import Field
 
-from ...lib import loading
+from ...lib import inbox_table, loading
 from ...lib.errors import explained
 from ...lib.inbox import scan
 from ...lib.naming import RENDERS, SHOTSTACK
@@ -50,6 +50,11 @@ def render_outcomes(warehouse: Warehouse, load_ids: list[str], deferred: list[st
     }
 
 
+def inbox_ids() -> list[str]:
+    """Every id in the inbox, folder or table: a refresh reads it whole, so a failed run loses none."""
+    return inbox_table.all_ids() if inbox_table.in_table() else scan(inbox_dir(), None).new_ids
+
+
 @dg.definitions
 def defs() -> dg.Definitions:
     """Built when the location loads: a shape-only source, so no key is needed until a run."""
@@ -65,7 +70,7 @@ def defs() -> dg.Definitions:
         dlt_pipeline=None,
         name=SHOTSTACK.op,
         dagster_dlt_translator=SHOTSTACK_TRANSLATOR,
-        pool=writers_pool(),
+        pool=writers_pool(SHOTSTACK),
     )
     def shotstack_assets(
         context: dg.AssetExecutionContext, config: ShotstackRun, dlt: DagsterDltResource, warehouse: Warehouse
@@ -73,7 +78,7 @@ def defs() -> dg.Definitions:
         pipeline = loading.pipeline(SHOTSTACK, warehouse)
         chosen = loading.selected(context)
         lookups = chosen - {FILES}
-        inbox = [] if config.render_ids else scan(inbox_dir(), None).new_ids
+        inbox = [] if config.render_ids else inbox_ids()
 
         def source() -> Any:
             if config.render_ids:
