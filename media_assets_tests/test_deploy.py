@@ -87,4 +87,6 @@ def test_kubernetes_secrets_carry_the_settings_the_code_reads() -> None:
     deployment = next(d for d in load("k8s/webhook-receiver.yaml") if d["kind"] == "Deployment")
     (container,) = deployment["spec"]["template"]["spec"]["containers"]
     assert container["envFrom"] == [{"secretRef": {"name": "media-assets-secrets"}}]
-    assert {env_name("warehouse"): "postgres"} == {e["name"]: e["value"] for e in user_code["env"]}
+    settings = {env_name("warehouse"): "postgres", env_name("inbox"): "table"}
+    assert {e["name"]: e["value"] for e in user_code["env"]} == settings
+    assert {e["name"]: e["value"] for e in container["env"]} == settings

@@ -24,6 +24,8 @@ DEFAULTS: dict[str, Any] = {
     "duckdb_path": f"{project.DATA_DIR}/media_assets.duckdb",
     # where any system drops files of Shotstack render ids, one per line; relative to the project root
     "inbox_dir": f"{project.DATA_DIR}/inbox",
+    # "folder" (inbox_dir) or "table": inbox.render_ids in the PostgreSQL warehouse, shared by machines
+    "inbox": "folder",
     # "off" starts the sensors and schedules stopped
     "automation": "on",
     # how long a load waits for another process to let go of the DuckDB file
