@@ -50,14 +50,17 @@ def _serve(args: argparse.Namespace) -> int:
 def _callbacks(args: argparse.Namespace) -> int:
     import uvicorn
 
+    from .lib.inbox_table import in_table, where
     from .lib.settings import callback_token, env_name, inbox_dir
     from .local.receiver import CALLBACK_PATH, build_callbacks_app
 
-    inbox = Path(args.inbox) if args.inbox else inbox_dir()
+    table = not args.inbox and in_table()
+    inbox = None if table else Path(args.inbox) if args.inbox else inbox_dir()
     token = callback_token()
     query = f"?token=<{env_name('callback_token')}>" if token else ""
     print(f"Receiving Shotstack callbacks at http://{args.host}:{args.port}{CALLBACK_PATH}{query}")
-    print(f"Render ids go to {inbox}/; set this URL as the `callback` of each render you POST.")
+    place = where() if table else f"{inbox}/"
+    print(f"Render ids go to {place}; set this URL as the `callback` of each render you POST.")
     uvicorn.run(build_callbacks_app(inbox, token), host=args.host, port=args.port, log_level="warning")
     return 0
 

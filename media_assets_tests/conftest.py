@@ -1,5 +1,6 @@
 """Shared fixtures: a seeded sandbox on a free loopback port, isolated dlt config, temp DuckDB files."""
 
+import itertools
 import os
 import shutil
 import tempfile
@@ -9,9 +10,10 @@ from pathlib import Path
 import pytest
 
 from .helpers import ROOT, SEED
+from .helpers import postgres as pg
 
 # before dlt is imported: read the repo's config.toml but never a developer's secrets.toml,
-# and keep dlt's pipeline state out of the home directory
+# nor a developer's warehouse settings, and keep dlt's pipeline state out of the home directory
 _DLT_DIR = Path(tempfile.mkdtemp(prefix="media-assets-dlt-"))
 (_DLT_DIR / ".dlt").mkdir()
 shutil.copy(ROOT / ".dlt" / "config.toml", _DLT_DIR / ".dlt" / "config.toml")
@@ -21,7 +23,7 @@ os.environ["DLT_DATA_DIR"] = str(_DLT_DIR / "data")
 os.environ["RUNTIME__REQUEST_BACKOFF_FACTOR"] = "0.05"
 os.environ["RUNTIME__REQUEST_MAX_RETRY_DELAY"] = "0.5"
 for name in list(os.environ):
-    if name.startswith(("SOURCES__", "MEDIA_ASSETS_")):
+    if name.startswith(("SOURCES__", "MEDIA_ASSETS_", "DESTINATION__")):
         del os.environ[name]
 
 import dagster as dg  # noqa: E402
@@ -30,6 +32,8 @@ from media_assets.local.sandbox_env import sandbox_env  # noqa: E402
 from media_assets.sandbox import Sandbox, World, WorldSize  # noqa: E402
 
 from .helpers.history import HistoryDemo, play  # noqa: E402
+
+_DATABASES = itertools.count()
 
 
 @pytest.fixture(scope="session")
@@ -71,6 +75,29 @@ def history_demo(tmp_path_factory: pytest.TempPathFactory) -> HistoryDemo:
 @pytest.fixture
 def warehouse(tmp_path: Path) -> str:
     return str(tmp_path / "warehouse" / "media_assets.duckdb")
+
+
+@pytest.fixture(scope="session")
+def postgres() -> Iterator[pg.Cluster]:
+    """One throwaway PostgreSQL cluster for the session; tests take a database of their own in it."""
+    cluster = pg.start()
+    try:
+        yield cluster
+    finally:
+        pg.stop(cluster)
+
+
+@pytest.fixture
+def pg_database(postgres: pg.Cluster, request: pytest.FixtureRequest) -> str:
+    """A new, empty database in the session's cluster: its URL, password included."""
+    name = "t_" + "".join(c if c.isalnum() else "_" for c in request.node.name.lower())[:50]
+    return postgres.create_database(f"{name}_{os.getpid()}_{next(_DATABASES)}")
+
+
+@pytest.fixture(scope="module")
+def postgres_module_database(postgres: pg.Cluster, request: pytest.FixtureRequest) -> str:
+    """A new, empty database for a module's shared fixtures."""
+    return postgres.create_database(f"m_{request.module.__name__.rsplit('.', 1)[-1]}_{next(_DATABASES)}")
 
 
 @pytest.fixture

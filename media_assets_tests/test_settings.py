@@ -3,10 +3,12 @@
 import tomllib
 from pathlib import Path
 
+import dagster as dg
 import pytest
 
 from media_assets.defs.resources import build_resources
 from media_assets.lib import settings
+from media_assets.lib.warehouse import Warehouse
 
 from .helpers import ROOT
 
@@ -25,7 +27,7 @@ def test_environment_overrides_each_setting(tmp_path: Path, monkeypatch: pytest.
     monkeypatch.setenv(settings.env_name("automation"), "OFF")
     monkeypatch.setenv(settings.env_name("lock_wait_seconds"), "2.5")
     monkeypatch.setenv(settings.env_name("callback_token"), "t0ken")
-    assert build_resources()["duckdb"].database == str(tmp_path / "w.duckdb")
+    assert build_resources()["warehouse"].database == str(tmp_path / "w.duckdb")
     assert settings.inbox_dir() == tmp_path / "in"
     assert not settings.automation_on()
     assert settings.lock_wait_seconds() == 2.5
@@ -41,3 +43,25 @@ def test_environment_overrides_a_usage_threshold(monkeypatch: pytest.MonkeyPatch
 
 def test_unset_token_means_no_token() -> None:
     assert settings.callback_token() is None
+
+
+def test_an_unknown_engine_fails_naming_the_setting(monkeypatch: pytest.MonkeyPatch) -> None:
+    """`[media_assets] warehouse` is duckdb or postgres; anything else names the setting and both values."""
+    monkeypatch.setenv(settings.env_name("warehouse"), "sqlite")
+    with pytest.raises(
+        ValueError, match=r"\[media_assets\] warehouse \(or MEDIA_ASSETS__WAREHOUSE\).*duckdb, postgres"
+    ):
+        settings.warehouse_engine()
+
+
+def test_postgres_without_credentials_fails_naming_where_they_go(monkeypatch: pytest.MonkeyPatch) -> None:
+    """On PostgreSQL with no credentials set, opening the warehouse says where to put them."""
+    monkeypatch.setenv("MEDIA_ASSETS__WAREHOUSE", "postgres")
+    with (
+        pytest.raises(
+            dg.Failure,
+            match=r"\[destination.media_assets\] credentials.*DESTINATION__MEDIA_ASSETS__CREDENTIALS",
+        ),
+        Warehouse(engine="postgres").get_connection(),
+    ):
+        pass

@@ -11,7 +11,7 @@ from ..lib.naming import BALANCE, PICSART
 from ..lib.partial import load_each
 from ..lib.schedules import keyed_schedule
 from ..lib.translator import PICSART_TRANSLATOR
-from ..lib.warehouse import WRITERS_POOL, Warehouse
+from ..lib.warehouse import Warehouse, writers_pool
 from ..sources.picsart import picsart_source, settings
 
 
@@ -28,12 +28,12 @@ def defs() -> dg.Definitions:
         dlt_pipeline=None,
         name=PICSART.op,
         dagster_dlt_translator=PICSART_TRANSLATOR,
-        pool=WRITERS_POOL,
+        pool=writers_pool(PICSART),
     )
     def picsart_assets(
-        context: dg.AssetExecutionContext, dlt: DagsterDltResource, duckdb: Warehouse
+        context: dg.AssetExecutionContext, dlt: DagsterDltResource, warehouse: Warehouse
     ) -> Iterator[dg.MaterializeResult]:
-        pipeline = loading.pipeline(PICSART, duckdb.database)
+        pipeline = loading.pipeline(PICSART, warehouse)
         chosen = [r for r in settings.TABLES if r in loading.selected(context)]
         with explained("Picsart", PICSART.source):
             # one dlt run per resource: a bad trending page must not cost the balance snapshot

@@ -13,8 +13,7 @@ from dlt.extract import DltSource
 
 from .columns import loaded_schema
 from .naming import Api
-from .project import DESTINATION_NAME
-from .warehouse import ensure_parent_dir, retry_while_locked
+from .warehouse import Warehouse, duckdb_destination, retry_while_locked
 
 # asset specs need a source's shape, not its secrets: a source with this key never sends a request
 SHAPE_ONLY_KEY = "resolved-when-a-run-starts"
@@ -29,13 +28,16 @@ DLT_COLUMNS = {
 Tables = Mapping[str, Mapping[str, Mapping[str, Mapping[str, Any]]]]
 
 
-def pipeline(api: Api, database: str | Path) -> dlt.Pipeline:
-    """The API's pipeline, loading into `database` (an absolute path).
+def pipeline(api: Api, warehouse: Warehouse | str | Path) -> dlt.Pipeline:
+    """The API's pipeline, loading into `warehouse` (the resource, or a DuckDB file's absolute path).
 
-    Elsewhere, `dlt.pipeline(name).dataset()` and the dashboard find the same file through the
-    project's run context (`lib/project.py`), which gives dlt the destination's path as config.
+    Elsewhere, `dlt.pipeline(name).dataset()` and the dashboard find the same DuckDB file through
+    the project's run context (`lib/project.py`), which gives dlt the destination's path as config;
+    on PostgreSQL dlt reads the destination's credentials from the secrets.
     """
-    destination = dlt.destinations.duckdb(ensure_parent_dir(database), destination_name=DESTINATION_NAME)
+    destination = (
+        warehouse.destination() if isinstance(warehouse, Warehouse) else duckdb_destination(warehouse)
+    )
     return dlt.pipeline(pipeline_name=api.pipeline, dataset_name=api.dataset, destination=destination)
 
 

@@ -25,6 +25,8 @@ DATA_DIR = "data"
 SECTION = "media_assets"
 # the warehouse setting, `[media_assets] duckdb_path`, and its default, relative to the project root
 WAREHOUSE_SETTING = "duckdb_path"
+# the engine setting, `[media_assets] warehouse`: the file above is the destination only on duckdb
+ENGINE_SETTING = "warehouse"
 DEFAULT_WAREHOUSE = f"{DATA_DIR}/media_assets.duckdb"
 # the dlt destination's name: its config section, `[destination.media_assets]`
 DESTINATION_NAME = "media_assets"
@@ -72,13 +74,18 @@ class WarehouseProvider(ConfigProvider):
         self._settings = settings
         self._run_dir = run_dir
 
-    def warehouse(self) -> str:
+    def _setting(self, name: str) -> Any | None:
         for provider in self._settings:
-            value, _ = provider.get_value(WAREHOUSE_SETTING, str, None, SECTION)
+            value, _ = provider.get_value(name, str, None, SECTION)
             if value:
-                break
-        else:
-            value = DEFAULT_WAREHOUSE
+                return value
+        return None
+
+    def warehouse(self) -> str | None:
+        """The DuckDB file; None on PostgreSQL, whose credentials only the secrets hold."""
+        if str(self._setting(ENGINE_SETTING) or "").strip().lower() == "postgres":
+            return None
+        value = self._setting(WAREHOUSE_SETTING) or DEFAULT_WAREHOUSE
         return os.path.join(self._run_dir, os.path.expanduser(str(value)))
 
     def get_value(

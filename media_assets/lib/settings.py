@@ -14,11 +14,18 @@ import dlt
 from . import project
 
 SECTION = project.SECTION
+# the warehouse engines: one DuckDB file on this machine, or a PostgreSQL server many machines share
+DUCKDB, POSTGRES = "duckdb", "postgres"
+ENGINES = (DUCKDB, POSTGRES)
 DEFAULTS: dict[str, Any] = {
+    # which engine holds the warehouse: the DuckDB file below, or PostgreSQL ([destination.media_assets])
+    project.ENGINE_SETTING: DUCKDB,
     # the DuckDB warehouse file that dlt loads and the SQL assets read; relative to the project root
     project.WAREHOUSE_SETTING: project.DEFAULT_WAREHOUSE,
     # where any system drops files of Shotstack render ids, one per line; relative to the project root
     "inbox_dir": f"{project.DATA_DIR}/inbox",
+    # "folder" (inbox_dir) or "table": inbox.render_ids in the PostgreSQL warehouse, shared by machines
+    "inbox": "folder",
     # "off" starts the sensors and schedules stopped
     "automation": "on",
     # how long a load waits for another process to let go of the DuckDB file
@@ -62,6 +69,17 @@ def usage_thresholds() -> UsageThresholds:
 def env_name(name: str) -> str:
     """The environment variable that overrides a setting, as dlt spells it."""
     return f"{SECTION}__{name}".upper()
+
+
+def warehouse_engine() -> str:
+    """`duckdb` or `postgres`; anything else fails naming the setting, before any data moves."""
+    engine = str(setting(project.ENGINE_SETTING)).strip().lower()
+    if engine not in ENGINES:
+        raise ValueError(
+            f"[{SECTION}] warehouse (or {env_name('warehouse')}) is {engine!r}: "
+            f"set it to one of {', '.join(ENGINES)}."
+        )
+    return engine
 
 
 def duckdb_path() -> Path:

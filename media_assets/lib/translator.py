@@ -12,8 +12,7 @@ from ..sources.shotstack import settings as shotstack_settings
 from .columns import declared_schema
 from .loading import Tables
 from .naming import PICSART, SHOTSTACK, Api
-
-KINDS = {"dlt", "duckdb"}
+from .settings import warehouse_engine
 
 
 @dataclass
@@ -29,16 +28,18 @@ class ApiTranslator(DagsterDltTranslator):
         name = data.resource.name
         spec = super().get_asset_spec(data)
         parent = self.parents.get(name)
+        # asked when the location loads: the kinds name the engine `[media_assets] warehouse` picks
+        engine = warehouse_engine()
         return spec.replace_attributes(
             key=self.api.key(name),
             group_name=self.api.name,
-            kinds=KINDS,
+            kinds={"dlt", engine},
             description=self.descriptions[name],
             deps=[self.api.key(parent)] if parent else [],
         ).merge_attributes(
             metadata={
                 "dagster/column_schema": declared_schema(self.tables[name][name]),
-                "dagster/storage_kind": "duckdb",
+                "dagster/storage_kind": engine,
             },
         )
 

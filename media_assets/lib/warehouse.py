@@ -1,8 +1,9 @@
-"""The DuckDB warehouse: its Dagster resource, and waiting out other processes' holds on the file.
+"""The warehouse: its Dagster resource on either engine, and, on DuckDB, waiting out file locks.
 
 DuckDB lets one process write a file, and any open connection elsewhere, even a read-only one,
 blocks that writer. The writers' pool keeps our own runs apart; this covers everyone else: a
-DuckDB shell, a notebook, a dashboard reading the warehouse while a load starts.
+DuckDB shell, a notebook, a dashboard reading the warehouse while a load starts. PostgreSQL has
+no such limit: there runs load and summarize at once, and neither the pool nor the wait applies.
 """
 
 import logging
@@ -14,10 +15,14 @@ from typing import TypeVar
 
 import dagster as dg
 import duckdb
-from dagster_duckdb import DuckDBResource
+from dlt.common.destination import Destination
+from pydantic import Field
 
+from . import postgres
 from .errors import causes
-from .settings import lock_wait_seconds
+from .naming import Api
+from .project import DESTINATION_NAME
+from .settings import DUCKDB, POSTGRES, lock_wait_seconds, warehouse_engine
 
 # runs that write the DuckDB file share this pool; dagster_home/dagster.yaml gives it one slot
 WRITERS_POOL = "duckdb_writers"
@@ -92,12 +97,48 @@ def ensure_parent_dir(database: str | Path) -> str:
     return str(database)
 
 
-class Warehouse(DuckDBResource):
-    """The DuckDB resource, waiting out other processes' holds on the file as the dlt loads do."""
+def writers_pool(api: Api | None = None) -> str | None:
+    """The pool an asset or check runs in, `api`'s loads or (None) the SQL on the warehouse.
+
+    On DuckDB everything that opens the file shares one pool of one slot. On PostgreSQL the SQL
+    runs in no pool, and each API's loads in a pool named after its dlt pipeline: a pipeline's
+    state (which renders are settled) is one sequence, so two runs of it must not overlap, while
+    the two pipelines and the summaries run at once.
+    """
+    if warehouse_engine() == DUCKDB:
+        return WRITERS_POOL
+    return api.pipeline if api else None
+
+
+class Warehouse(dg.ConfigurableResource):
+    """Where dlt loads and the SQL assets read: a DuckDB file, or PostgreSQL with dlt's credentials.
+
+    `get_connection` gives a connection with DuckDB's `execute(sql, [params])` on both engines, so
+    the usage SQL and the checks are written once. On DuckDB it waits out other processes' holds
+    on the file, as the dlt loads do.
+    """
+
+    engine: str = Field(default=DUCKDB, description="duckdb or postgres ([media_assets] warehouse)")
+    database: str = Field(default="", description="The DuckDB file (DuckDB only)")
+
+    @property
+    def is_duckdb(self) -> bool:
+        return self.engine == DUCKDB
+
+    def destination(self) -> Destination:
+        """dlt's destination for this warehouse; on PostgreSQL dlt reads the credentials itself."""
+        if self.is_duckdb:
+            return duckdb_destination(self.database)
+        postgres.credentials()  # a missing value fails here, naming where it goes
+        return Destination.from_reference(POSTGRES, destination_name=DESTINATION_NAME)
 
     @contextmanager
-    def get_connection(self) -> Iterator[duckdb.DuckDBPyConnection]:
-        config = {"custom_user_agent": "media-assets", **self.connection_config}
+    def get_connection(self) -> Iterator[duckdb.DuckDBPyConnection | postgres.Connection]:
+        if not self.is_duckdb:
+            with postgres.connect() as con:
+                yield con
+            return
+        config = {"custom_user_agent": "media-assets"}
         con = retry_while_locked(
             lambda: duckdb.connect(ensure_parent_dir(self.database), read_only=False, config=config),
             dg.get_dagster_logger(),
@@ -106,3 +147,10 @@ class Warehouse(DuckDBResource):
             yield con
         finally:
             con.close()
+
+
+def duckdb_destination(database: str | Path) -> Destination:
+    """dlt's DuckDB destination on `database`, an absolute path, named like the PostgreSQL one."""
+    return Destination.from_reference(
+        DUCKDB, credentials=ensure_parent_dir(database), destination_name=DESTINATION_NAME
+    )

@@ -10,6 +10,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
+from ..lib import inbox_table
 from ..lib.inbox import UUID, append_ids
 
 MAX_BODY_BYTES = 16 * 1024
@@ -45,9 +46,16 @@ def _is_json(content_type: str | None) -> bool:
 
 
 def build_callbacks_app(
-    inbox: Path, token: str | None = None, body_timeout: float = BODY_TIMEOUT_SECONDS
+    inbox: Path | None, token: str | None = None, body_timeout: float = BODY_TIMEOUT_SECONDS
 ) -> Starlette:
-    """An app that appends the id of every valid render callback to the day's file in `inbox`."""
+    """An app that appends the id of every valid render callback to the day's file in `inbox`, or,
+    with `inbox` None, inserts it into the inbox table (`[media_assets] inbox = "table"`)."""
+
+    def append(render_id: str) -> None:
+        if inbox is None:
+            inbox_table.append_ids([render_id])
+        else:
+            append_ids(inbox, [render_id], prefix="callback")
 
     async def receive(request: Request) -> JSONResponse:
         given = request.query_params.get("token") or request.headers.get("x-callback-token") or ""
@@ -75,7 +83,8 @@ def build_callbacks_app(
         if payload["type"] != "edit":
             return JSONResponse({"message": "Ignored: not a render callback"}, 202)
         render_id = payload["id"].lower()  # a checked UUID: the only input ever echoed
-        append_ids(inbox, [render_id], prefix="callback")
+        # a blocking write (a file lock, a database round trip) off the event loop
+        await asyncio.to_thread(append, render_id)
         return JSONResponse({"message": "Queued", "id": render_id}, 200)
 
     return Starlette(routes=[Route(CALLBACK_PATH, receive, methods=["POST"])])

@@ -167,8 +167,8 @@ def bin_path(name: str) -> str:
 
 
 @contextmanager
-def receiver(inbox: Path, token: str | None = None, **options: float) -> Iterator[str]:
-    """The receiver on a free loopback port, in a thread; yields its callback URL.
+def receiver(inbox: Path | None, token: str | None = None, **options: float) -> Iterator[str]:
+    """The receiver on a free loopback port, in a thread; yields its callback URL (`inbox` None: the table).
 
     `options` go to `build_callbacks_app` (e.g. a short `body_timeout`).
     """

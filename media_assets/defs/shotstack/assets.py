@@ -7,14 +7,14 @@ import dagster as dg
 from dagster_dlt import DagsterDltResource, dlt_assets
 from pydantic import Field
 
-from ...lib import loading
+from ...lib import inbox_table, loading
 from ...lib.errors import explained
 from ...lib.inbox import scan
 from ...lib.naming import RENDERS, SHOTSTACK
 from ...lib.partial import load_each
 from ...lib.settings import inbox_dir
 from ...lib.translator import SHOTSTACK_TRANSLATOR
-from ...lib.warehouse import WRITERS_POOL, Warehouse
+from ...lib.warehouse import Warehouse, writers_pool
 from ...sources.shotstack import settings, shotstack_source
 from ...sources.shotstack.renders import deferred_renders
 
@@ -50,6 +50,11 @@ def render_outcomes(warehouse: Warehouse, load_ids: list[str], deferred: list[st
     }
 
 
+def inbox_ids() -> list[str]:
+    """Every id in the inbox, folder or table: a refresh reads it whole, so a failed run loses none."""
+    return inbox_table.all_ids() if inbox_table.in_table() else scan(inbox_dir(), None).new_ids
+
+
 @dg.definitions
 def defs() -> dg.Definitions:
     """Built when the location loads: a shape-only source, so no key is needed until a run."""
@@ -65,15 +70,15 @@ def defs() -> dg.Definitions:
         dlt_pipeline=None,
         name=SHOTSTACK.op,
         dagster_dlt_translator=SHOTSTACK_TRANSLATOR,
-        pool=WRITERS_POOL,
+        pool=writers_pool(SHOTSTACK),
     )
     def shotstack_assets(
-        context: dg.AssetExecutionContext, config: ShotstackRun, dlt: DagsterDltResource, duckdb: Warehouse
+        context: dg.AssetExecutionContext, config: ShotstackRun, dlt: DagsterDltResource, warehouse: Warehouse
     ) -> Iterator[dg.MaterializeResult]:
-        pipeline = loading.pipeline(SHOTSTACK, duckdb.database)
+        pipeline = loading.pipeline(SHOTSTACK, warehouse)
         chosen = loading.selected(context)
         lookups = chosen - {FILES}
-        inbox = [] if config.render_ids else scan(inbox_dir(), None).new_ids
+        inbox = [] if config.render_ids else inbox_ids()
 
         def source() -> Any:
             if config.render_ids:
@@ -93,7 +98,7 @@ def defs() -> dg.Definitions:
             for result in results:
                 if result.asset_key == RENDERS:
                     deferred = deferred_renders(pipeline.state["sources"].get(SHOTSTACK.source, {}))
-                    outcomes = render_outcomes(duckdb, outcome.load_ids[resource], deferred)
+                    outcomes = render_outcomes(warehouse, outcome.load_ids[resource], deferred)
                     result = result._replace(metadata={**(result.metadata or {}), **outcomes})
                 yield result
         outcome.raise_failures()

@@ -4,6 +4,7 @@ import hashlib
 
 import dagster as dg
 
+from ...lib import inbox_table
 from ...lib.inbox import quarantine, scan
 from ...lib.naming import ASSETS_BY_RENDER, RENDERS, SHOTSTACK
 from ...lib.schedules import SENSOR_INTERVAL_SECONDS, keyed_schedule, sensor_status
@@ -50,6 +51,12 @@ def defs() -> dg.Definitions:
     @dg.sensor(job=track_renders, minimum_interval_seconds=SENSOR_INTERVAL_SECONDS, default_status=status)
     def render_inbox_sensor(context: dg.SensorEvaluationContext) -> dg.SensorResult | dg.SkipReason:
         """New render ids dropped in the inbox: runs of at most IDS_PER_RUN look up exactly those."""
+        if inbox_table.in_table():
+            # claimed rows are stamped in the table: the cursor has nothing to keep
+            claimed = inbox_table.claim_new()
+            if not claimed:
+                return dg.SkipReason(f"No new render ids in {inbox_table.where()}")
+            return dg.SensorResult(run_requests=inbox_runs(claimed))
         inbox = inbox_dir()
         found = scan(inbox, context.cursor)
         for problem in found.problems + quarantine(inbox, found.rejected):

@@ -1,31 +1,34 @@
 """The usage summaries: SQL assets over the dlt tables, rebuilt in full whenever their inputs change."""
 
 import dagster as dg
-from dagster_duckdb import DuckDBResource
 
 from ...lib.naming import ASSETS_BY_RENDER, BALANCE, RENDERS, USAGE_GROUP
 from ...lib.schedules import sensor_status
-from ...lib.warehouse import WRITERS_POOL
+from ...lib.settings import warehouse_engine
+from ...lib.warehouse import Warehouse, writers_pool
 from . import variants
 from .tables import number, query, rebuild, table_metadata
 
 
 def _usage_asset(deps: list[dg.AssetKey]):
-    """Shared settings: group and kind, lineage to the raw tables, eager updates, the writers' pool."""
+    """Shared settings: group and kind, lineage to the raw tables, eager updates, the writers' pool.
+
+    Built when the location loads, so the kind and the pool follow `[media_assets] warehouse`.
+    """
     return dg.asset(
         key_prefix=USAGE_GROUP,
         group_name=USAGE_GROUP,
-        kinds={"duckdb", "sql"},
+        kinds={warehouse_engine(), "sql"},
         deps=deps,
         automation_condition=dg.AutomationCondition.eager(),
-        pool=WRITERS_POOL,
+        pool=writers_pool(),
     )
 
 
 @_usage_asset(deps=[BALANCE])
-def credit_balance_daily(duckdb: DuckDBResource) -> dg.MaterializeResult:
+def credit_balance_daily(warehouse: Warehouse) -> dg.MaterializeResult:
     """Picsart credits per UTC day: spend, top-ups, 7-day burn and the days left before credits run out."""
-    with duckdb.get_connection() as con:
+    with warehouse.get_connection() as con:
         variants.refuse(con, [BALANCE], "credit_balance_daily")
         table = rebuild(con, "credit_balance_daily")
     latest = table.records()[-1] if table.rows else {}
@@ -44,9 +47,9 @@ def _render_figures(figures: dict) -> dict[str, dg.MetadataValue]:
 
 
 @_usage_asset(deps=[RENDERS, ASSETS_BY_RENDER])
-def render_usage_daily(duckdb: DuckDBResource) -> dg.MaterializeResult:
+def render_usage_daily(warehouse: Warehouse) -> dg.MaterializeResult:
     """Shotstack renders per UTC day and API version: outcomes, output minutes, render speed, failures."""
-    with duckdb.get_connection() as con:
+    with warehouse.get_connection() as con:
         variants.refuse(con, [RENDERS, ASSETS_BY_RENDER], "render_usage_daily")
         table = rebuild(con, "render_usage_daily")
         # the figures of the newest day, every version together
@@ -55,9 +58,9 @@ def render_usage_daily(duckdb: DuckDBResource) -> dg.MaterializeResult:
 
 
 @_usage_asset(deps=[RENDERS, ASSETS_BY_RENDER])
-def render_usage_summary(duckdb: DuckDBResource) -> dg.MaterializeResult:
+def render_usage_summary(warehouse: Warehouse) -> dg.MaterializeResult:
     """Whole-period Shotstack totals per API version and overall: the figures a dashboard shows first."""
-    with duckdb.get_connection() as con:
+    with warehouse.get_connection() as con:
         variants.refuse(con, [RENDERS, ASSETS_BY_RENDER], "render_usage_summary")
         table = rebuild(con, "render_usage_summary")
     overall = next((r for r in table.records() if r["version"] == "all"), {})

@@ -3,31 +3,29 @@
 from datetime import UTC, datetime, timedelta
 
 import dagster as dg
-from dagster_duckdb import DuckDBResource
 
 from ...lib.naming import ASSETS_BY_RENDER, BALANCE, RENDERS
 from ...lib.settings import UsageThresholds
-from ...lib.warehouse import WRITERS_POOL
+from ...lib.warehouse import Warehouse, writers_pool
 from . import variants
 from .tables import DATASETS, SCHEMA, number, query
 
-# checks open the warehouse file too, so they run in the writers' pool instead of hitting its lock
-WARN, ERROR, POOL = dg.AssetCheckSeverity.WARN, dg.AssetCheckSeverity.ERROR, WRITERS_POOL
+# checks open the warehouse too: on DuckDB they run in the writers' pool instead of hitting its lock
+WARN, ERROR = dg.AssetCheckSeverity.WARN, dg.AssetCheckSeverity.ERROR
 PICSART, SHOTSTACK = DATASETS["picsart"], DATASETS["shotstack"]
 
 
-def _newest_snapshot(duckdb: DuckDBResource) -> tuple[datetime, int] | None:
-    with duckdb.get_connection() as con:
+def _newest_snapshot(warehouse: Warehouse) -> tuple[datetime, int] | None:
+    with warehouse.get_connection() as con:
         return con.execute(
             f"select taken_at, credits from {PICSART}.balance "
             "order by taken_at desc, _dlt_load_id desc limit 1"
         ).fetchone()
 
 
-@dg.asset_check(asset=BALANCE, pool=POOL)
-def credits_above_floor(duckdb: DuckDBResource, usage_thresholds: UsageThresholds) -> dg.AssetCheckResult:
+def credits_above_floor(warehouse: Warehouse, usage_thresholds: UsageThresholds) -> dg.AssetCheckResult:
     """The newest balance is above the warning floor; under the lower floor it is an error, not a warning."""
-    newest = _newest_snapshot(duckdb)
+    newest = _newest_snapshot(warehouse)
     if newest is None:
         return dg.AssetCheckResult(passed=False, severity=WARN, metadata={"snapshots": 0})
     (taken_at, credits), limits = newest, usage_thresholds
@@ -43,10 +41,9 @@ def credits_above_floor(duckdb: DuckDBResource, usage_thresholds: UsageThreshold
     )
 
 
-@dg.asset_check(asset=BALANCE, pool=POOL)
-def balance_snapshot_recent(duckdb: DuckDBResource, usage_thresholds: UsageThresholds) -> dg.AssetCheckResult:
+def balance_snapshot_recent(warehouse: Warehouse, usage_thresholds: UsageThresholds) -> dg.AssetCheckResult:
     """The newest balance snapshot is recent, so the credit figures describe today, not a stale past."""
-    newest = _newest_snapshot(duckdb)
+    newest = _newest_snapshot(warehouse)
     if newest is None:
         return dg.AssetCheckResult(passed=False, severity=WARN, metadata={"snapshots": 0})
     age_hours = (datetime.now(UTC) - newest[0]).total_seconds() / 3600
@@ -61,12 +58,11 @@ def balance_snapshot_recent(duckdb: DuckDBResource, usage_thresholds: UsageThres
     )
 
 
-@dg.asset_check(asset=dg.AssetKey([SCHEMA, "credit_balance_daily"]), pool=POOL)
 def credit_runway_above_minimum(
-    duckdb: DuckDBResource, usage_thresholds: UsageThresholds
+    warehouse: Warehouse, usage_thresholds: UsageThresholds
 ) -> dg.AssetCheckResult:
     """At the 7-day burn, credits last at least the minimum runway; no spend at all means no forecast."""
-    with duckdb.get_connection() as con:
+    with warehouse.get_connection() as con:
         row = con.execute(
             f"select day, days_of_credit_left, avg_burn_7d from {SCHEMA}.credit_balance_daily "
             "order by day desc limit 1"
@@ -86,10 +82,9 @@ def credit_runway_above_minimum(
     )
 
 
-@dg.asset_check(asset=RENDERS, pool=POOL)
-def render_ids_unique(duckdb: DuckDBResource) -> dg.AssetCheckResult:
+def render_ids_unique(warehouse: Warehouse) -> dg.AssetCheckResult:
     """Each render appears once, so counts and minutes are not inflated by a repeated row."""
-    with duckdb.get_connection() as con:
+    with warehouse.get_connection() as con:
         repeated = con.execute(
             f"select id from {SHOTSTACK}.renders group by id having count(*) > 1 order by id"
         ).fetchall()
@@ -99,10 +94,9 @@ def render_ids_unique(duckdb: DuckDBResource) -> dg.AssetCheckResult:
     )
 
 
-@dg.asset_check(asset=ASSETS_BY_RENDER, pool=POOL)
-def hosted_assets_have_render(duckdb: DuckDBResource) -> dg.AssetCheckResult:
+def hosted_assets_have_render(warehouse: Warehouse) -> dg.AssetCheckResult:
     """Every hosted file belongs to a loaded render, or the daily summaries cannot count it."""
-    with duckdb.get_connection() as con:
+    with warehouse.get_connection() as con:
         orphans = con.execute(
             f"select a.id, a.render_id from {SHOTSTACK}.assets_by_render a "
             f"left join {SHOTSTACK}.renders r on r.id = a.render_id where r.id is null order by a.id"
@@ -116,14 +110,13 @@ def hosted_assets_have_render(duckdb: DuckDBResource) -> dg.AssetCheckResult:
     )
 
 
-@dg.asset_check(asset=RENDERS, pool=POOL)
 def render_failure_rate_below_limit(
-    duckdb: DuckDBResource, usage_thresholds: UsageThresholds
+    warehouse: Warehouse, usage_thresholds: UsageThresholds
 ) -> dg.AssetCheckResult:
     """Of the renders created in the last 24 hours that finished, few failed."""
     since = datetime.now(UTC) - timedelta(days=1)
-    with duckdb.get_connection() as con:
-        (last_day,) = query(con, "render_failures_last_day", {"since": since}).records()
+    with warehouse.get_connection() as con:
+        (last_day,) = query(con, "render_failures_last_day", [since]).records()
     rate, limit = last_day["failure_rate"], usage_thresholds.max_failure_rate
     return dg.AssetCheckResult(
         passed=rate is None or rate <= limit,
@@ -137,12 +130,12 @@ def render_failure_rate_below_limit(
     )
 
 
-def _typed_as_declared(key: dg.AssetKey) -> dg.AssetChecksDefinition:
+def _typed_as_declared(key: dg.AssetKey, pool: str | None) -> dg.AssetChecksDefinition:
     """A blocking ERROR when a field the summaries read holds values dlt could not store in its type."""
 
-    @dg.asset_check(asset=key, name=f"{key.path[-1]}_typed_as_declared", pool=POOL, blocking=True)
-    def typed_as_declared(duckdb: DuckDBResource) -> dg.AssetCheckResult:
-        with duckdb.get_connection() as con:
+    @dg.asset_check(asset=key, name=f"{key.path[-1]}_typed_as_declared", pool=pool, blocking=True)
+    def typed_as_declared(warehouse: Warehouse) -> dg.AssetCheckResult:
+        with warehouse.get_connection() as con:
             found = variants.find(con, key)
         return dg.AssetCheckResult(
             passed=not found,
@@ -154,5 +147,22 @@ def _typed_as_declared(key: dg.AssetKey) -> dg.AssetChecksDefinition:
     return typed_as_declared
 
 
-# one per raw table the summaries read: the fields they use arrived in the declared types
-TYPED_AS_DECLARED = [_typed_as_declared(key) for key in variants.READ]
+# each check and the asset it judges
+ON = {
+    credits_above_floor: BALANCE,
+    balance_snapshot_recent: BALANCE,
+    credit_runway_above_minimum: dg.AssetKey([SCHEMA, "credit_balance_daily"]),
+    render_ids_unique: RENDERS,
+    hosted_assets_have_render: ASSETS_BY_RENDER,
+    render_failure_rate_below_limit: RENDERS,
+}
+
+
+@dg.definitions
+def defs() -> dg.Definitions:
+    """Built when the location loads, so the pool follows `[media_assets] warehouse`."""
+    pool = writers_pool()
+    checks = [dg.asset_check(asset=asset, pool=pool)(check) for check, asset in ON.items()]
+    # one per raw table the summaries read: the fields they use arrived in the declared types
+    checks += [_typed_as_declared(key, pool) for key in variants.READ]
+    return dg.Definitions(asset_checks=checks)

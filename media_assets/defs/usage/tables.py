@@ -8,8 +8,10 @@ from string import Formatter
 from typing import Any
 
 import dagster as dg
+import psycopg2
 from duckdb import CatalogException, DuckDBPyConnection
 
+from ...lib import postgres
 from ...lib.naming import APIS, USAGE_GROUP, api_of_dataset
 from .columns import DESCRIPTIONS
 
@@ -19,7 +21,11 @@ DATASETS = {api.name: api.dataset for api in APIS}
 # ...and this schema, which also holds the shared macros (sql/macros.sql), as {usage}
 NAMES = {**DATASETS, "usage": SCHEMA}
 PREVIEW_ROWS = 10
-MISSING_TABLE = re.compile(r'Table with name "?(\w+)\.(\w+)"? does not exist')
+# DuckDB's and PostgreSQL's words for a table that is not there
+MISSING_TABLE = re.compile(r'(?:Table with name|relation) "?(\w+)\.(\w+)"? does not exist')
+MISSING = (CatalogException, psycopg2.errors.UndefinedTable)
+# a connection from Warehouse.get_connection: both take `execute(sql, [params])` with `?`
+Connection = DuckDBPyConnection | postgres.Connection
 
 
 @dataclass
@@ -35,7 +41,7 @@ class Table:
         return [dict(zip(self.columns, row, strict=True)) for row in self.rows]
 
 
-def sql(name: str) -> str:
+def sql(name: str, **names: object) -> str:
     """The SQL in defs/usage/sql/<name>.sql with its placeholders filled in.
 
     {picsart}, {shotstack} and {usage} name schemas; any other {<file>} stands for the query in
@@ -43,40 +49,49 @@ def sql(name: str) -> str:
     """
     text = (files(__package__) / "sql" / f"{name}.sql").read_text(encoding="utf-8")
     shared = {field for _, field, _, _ in Formatter().parse(text) if field and field not in NAMES}
-    return text.format(**NAMES, **{other: sql(other) for other in shared})
+    shared -= set(names)
+    return text.format(**NAMES, **names, **{other: sql(other) for other in shared})
 
 
-def define_macros(con: DuckDBPyConnection) -> None:
+def define_macros(con: Connection) -> None:
     """Create the usage schema and (re)define its macros, the figures every usage query shares."""
+    if isinstance(con, postgres.Connection):
+        con.execute(sql("macros_postgres", lock=postgres.ADVISORY_LOCK))
+        return
     con.execute(f"create schema if not exists {SCHEMA}")
     con.execute(sql("macros"))
 
 
-def rebuild(con: DuckDBPyConnection, name: str) -> Table:
-    """Replace usage.<name> with a fresh result of its SQL, so a rerun never double counts."""
+def rebuild(con: Connection, name: str) -> Table:
+    """Replace usage.<name> with a fresh result of its SQL in one transaction, so a rerun never
+    double counts and a reader sees the old table or the new one, never none."""
     define_macros(con)
     try:
-        con.execute(f"create or replace table {SCHEMA}.{name} as {sql(name)}")
-    except CatalogException as error:
+        con.execute("begin")
+        con.execute(f"drop table if exists {SCHEMA}.{name}")
+        con.execute(f"create table {SCHEMA}.{name} as {sql(name)}")
+        con.execute("commit")
+    except Exception as error:
+        con.execute("rollback")
         raise missing_input(name, error) from None
     return _table(con.execute(f"select * from {SCHEMA}.{name}"))
 
 
-def query(con: DuckDBPyConnection, name: str, parameters: dict[str, Any] | None = None) -> Table:
-    """The result of the SELECT in sql/<name>.sql; it may use the usage macros."""
+def query(con: Connection, name: str, parameters: Sequence[Any] | None = None) -> Table:
+    """The result of the SELECT in sql/<name>.sql, its `?` filled from `parameters`; it may use the macros."""
     define_macros(con)
     return _table(con.execute(sql(name), parameters))
 
 
-def _table(cursor: DuckDBPyConnection) -> Table:
+def _table(cursor: Any) -> Table:
     columns = [d[0] for d in cursor.description]
     types = [str(d[1]) for d in cursor.description]
     return Table(columns=columns, types=types, rows=cursor.fetchall())
 
 
-def missing_input(name: str, error: CatalogException) -> Exception:
+def missing_input(name: str, error: Exception) -> Exception:
     """Name the raw table a summary needs and the asset that loads it; any other error goes through."""
-    found = MISSING_TABLE.search(str(error))
+    found = MISSING_TABLE.search(str(error)) if isinstance(error, MISSING) else None
     if found is None:
         return error
     dataset, table = found.groups()

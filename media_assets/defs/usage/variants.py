@@ -9,10 +9,9 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 import dagster as dg
-from duckdb import DuckDBPyConnection
 
 from ...lib.naming import ASSETS_BY_RENDER, BALANCE, RENDERS, Api
-from .tables import SCHEMA
+from .tables import SCHEMA, Connection
 
 # the columns of each raw table the usage SQL (sql/*.sql) and the checks read, by asset
 READ: dict[dg.AssetKey, tuple[str, ...]] = {
@@ -49,12 +48,12 @@ def table_of(key: dg.AssetKey) -> tuple[str, str]:
     return Api(api).dataset, resource
 
 
-def find(con: DuckDBPyConnection, key: dg.AssetKey) -> list[Variant]:
+def find(con: Connection, key: dg.AssetKey) -> list[Variant]:
     """Variant columns of the fields read from `key`'s table that hold at least one value."""
     dataset, table = table_of(key)
     names = con.execute(
         "select column_name from information_schema.columns "
-        "where table_schema = ? and table_name = ? and contains(column_name, ?) order by column_name",
+        "where table_schema = ? and table_name = ? and position(? in column_name) > 0 order by column_name",
         [dataset, table, VARIANT],
     ).fetchall()
     found = []
@@ -76,7 +75,7 @@ def metadata(variants: list[Variant]) -> dict[str, Any]:
     return {"variant_columns": dg.MetadataValue.json([asdict(v) for v in variants])}
 
 
-def refuse(con: DuckDBPyConnection, keys: list[dg.AssetKey], summary: str) -> None:
+def refuse(con: Connection, keys: list[dg.AssetKey], summary: str) -> None:
     """Fail the summary rather than build it from NULLs where the API sent another type."""
     variants = [v for key in keys for v in find(con, key)]
     if not variants:

@@ -6,7 +6,7 @@
 -- A render counts on the UTC day it was created, a hosted file on the UTC day it was created, under
 -- its render's version: a day can hold files and no renders. Output minutes and timings cover done
 -- renders only: a failed render reports a render time but leaves no output. render_time is in
--- milliseconds and duration in seconds.
+-- milliseconds and duration in seconds. Standard SQL, the same text on DuckDB and PostgreSQL.
 with events as (
     select
         'render' as event,
@@ -14,7 +14,7 @@ with events as (
         version,
         status,
         duration,
-        render_time / 1000.0 as render_seconds
+        cast(render_time as double precision) / 1000 as render_seconds
     from {shotstack}.renders
 
     union all
@@ -24,9 +24,9 @@ with events as (
         'hosted file' as event,
         cast(assets.created at time zone 'UTC' as date) as day,
         renders.version,
-        null as status,
-        null as duration,
-        null as render_seconds
+        cast(null as varchar) as status,
+        cast(null as double precision) as duration,
+        cast(null as double precision) as render_seconds
     from {shotstack}.assets_by_render as assets
     join {shotstack}.renders as renders on renders.id = assets.render_id
 ),
@@ -49,7 +49,8 @@ totals as (
             as renders_in_progress,
         coalesce(sum(duration) filter (where status = 'done'), 0) / 60 as minutes_rendered,
         avg(render_seconds) filter (where status = 'done') as mean_render_seconds,
-        quantile_cont(render_seconds, 0.95) filter (where status = 'done') as p95_render_seconds,
+        percentile_cont(0.95) within group (order by render_seconds) filter (where status = 'done')
+            as p95_render_seconds,
         sum(render_seconds) filter (where status = 'done')
             / nullif(sum(duration) filter (where status = 'done'), 0) as render_time_ratio,
         count(*) filter (where event = 'hosted file') as hosted_assets
