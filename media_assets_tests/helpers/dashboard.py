@@ -39,6 +39,7 @@ def dashboard(command: list[str], cwd: Path, env: dict[str, str]) -> Iterator[st
         command,
         cwd=cwd,
         env=env,
+        stdin=subprocess.DEVNULL,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
