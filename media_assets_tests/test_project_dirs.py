@@ -158,8 +158,9 @@ def test_dlt_pipeline_show_queries_the_warehouse(
     """`dlt pipeline <name> show`, with the venv's tools on PATH as the README says, serves a dashboard
     whose SQL editor answers from this clone's warehouse."""
     first, _ = two_clones
+    expected = rows(first / "data" / "media_assets.duckdb", pipeline, table)
     env = {**env_of(first), "PATH": f"{Path(bin_path('dlt')).parent}{os.pathsep}{os.environ['PATH']}"}
     with dashboard([bin_path("dlt"), "pipeline", pipeline, "show"], cwd=first, env=env) as url:
-        shown = query(url, f"select count(*) as n from {table}")
-    assert shown == [{"n": rows(first / "data" / "media_assets.duckdb", pipeline, table)}]
+        shown = query(url, f"select count(*) as n from {table}", "n")
+    assert shown == [{"n": expected}]
     assert not list(first.glob("*.duckdb")), "the dashboard created a stray DuckDB file in the project root"

@@ -48,13 +48,23 @@ def dashboard(command: list[str], cwd: Path, env: dict[str, str]) -> Iterator[st
     try:
         yield _served_url(process)
     finally:
-        # dlt starts marimo as a child: end the whole group, or marimo outlives the test
-        os.killpg(process.pid, signal.SIGTERM)
+        # dlt starts marimo as a child: end the whole group, and wait for all of it, or marimo
+        # outlives the test and keeps the warehouse open
+        _end_group(process)
+
+
+def _end_group(process: subprocess.Popen) -> None:
+    os.killpg(process.pid, signal.SIGTERM)
+    deadline = time.monotonic() + 15
+    while time.monotonic() < deadline:
+        process.poll()
         try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait()
+            os.killpg(process.pid, 0)
+        except ProcessLookupError:
+            return
+        time.sleep(0.2)
+    os.killpg(process.pid, signal.SIGKILL)
+    process.wait()
 
 
 def _served_url(process: subprocess.Popen) -> str:
@@ -85,7 +95,7 @@ def _when_answering(url: str, deadline: float) -> str:
 
 
 async def _outputs(socket: websockets.ClientConnection, done: Callable[[str], bool]) -> str:
-    """The page (every cell's newest HTML output) once a run has completed and `done(page)` holds."""
+    """The page (every cell's newest HTML output received here) once `done(page)` holds."""
     cells: dict[str, str] = {}
     async with asyncio.timeout(RENDER_SECONDS):
         while True:
@@ -93,7 +103,7 @@ async def _outputs(socket: websockets.ClientConnection, done: Callable[[str], bo
             output = data.get("output") or {}
             if output.get("mimetype") == "text/html":
                 cells[data["cell_id"]] = html.unescape(output["data"])
-            if data.get("op") == "completed-run" and done(page := "\n".join(cells.values())):
+            if done(page := "\n".join(cells.values())):
                 return page
 
 
@@ -121,7 +131,21 @@ def _post_values(url: str, session: str, values: dict[str, object]) -> None:
         assert json.loads(answer.read()) == {"success": True}
 
 
-async def _query(url: str, sql: str) -> list[dict]:
+def _result(page: str, column: str) -> list[dict] | None:
+    """The rows of the query result table that has `column`, if the page shows one yet."""
+    if "Query Result" not in page:
+        return None
+    for found in re.finditer(r"data-data='([^']*)'", page[page.index("Query Result") :]):
+        try:
+            rows = json.loads(json.loads(found.group(1)))
+        except (TypeError, ValueError):
+            continue
+        if isinstance(rows, list) and rows and isinstance(rows[0], dict) and column in rows[0]:
+            return rows
+    return None
+
+
+async def _query(url: str, sql: str, column: str) -> list[dict]:
     session = str(uuid.uuid4())
     socket_url = url.replace("http://", "ws://") + f"/ws?session_id={session}"
     async with websockets.connect(socket_url, max_size=None) as socket:
@@ -129,13 +153,11 @@ async def _query(url: str, sql: str) -> list[dict]:
         editor = _element(page, "code-editor", "SELECT")
         run = _element(page, "button", "Run Query")
         _post_values(url, session, {editor: sql, run: 1})
-        page = await _outputs(socket, lambda page: "Query Result" in page)
-    result = page[page.index("Query Result") :]
-    found = re.search(r"data-data='([^']*)'", result)
-    assert found, f"the query showed no table: {re.sub(r'<[^>]+>', ' ', result)[:2000]}"
-    return json.loads(json.loads(found.group(1)))
+        page = await _outputs(socket, lambda page: _result(page, column) is not None)
+    return _result(page, column) or []
 
 
-def query(url: str, sql: str) -> list[dict]:
-    """The rows the dashboard shows for `sql`, typed into its editor and run as a user would."""
-    return asyncio.run(_query(url, sql))
+def query(url: str, sql: str, column: str) -> list[dict]:
+    """The rows the dashboard shows for `sql` (whose result has `column`), typed into its editor and
+    run as a user would."""
+    return asyncio.run(_query(url, sql, column))
