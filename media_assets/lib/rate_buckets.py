@@ -12,7 +12,7 @@ from pathlib import Path
 
 from pyrate_limiter import Limiter, Rate, SQLiteBucket
 
-from ..sources.pacing import WINDOW_GUARD
+from ..sources.pacing import permit_window_ms
 from .warehouse import ensure_parent_dir
 
 _limiters: dict[tuple[str, str, int, int], Limiter] = {}
@@ -21,7 +21,7 @@ _lock = threading.Lock()
 
 def limiter(store: Path, bucket: str, limit: int, window_seconds: float) -> Limiter:
     """The limiter of `bucket` in the shared file `store`, made once per process."""
-    window_ms = round(window_seconds * (1 + WINDOW_GUARD) * 1000)
+    window_ms = permit_window_ms(window_seconds)
     key = (str(store), bucket, limit, window_ms)
     with _lock:
         if key not in _limiters:

@@ -27,9 +27,10 @@ from requests.adapters import HTTPAdapter
 logger = logging.getLogger(__name__)
 
 TOO_MANY_REQUESTS = 429
-# a permit's window is this much longer than the API's, so jitter between taking a permit and the
-# request reaching the API never puts one more call into the API's window
+# a permit's window is this much longer than the API's (a share, and at least a floor in seconds), so
+# jitter between taking a permit and the request reaching the API never puts one more call into a window
 WINDOW_GUARD = 0.02
+WINDOW_GUARD_FLOOR = 0.1
 REPORT_EVERY_SECONDS = 5.0
 # a permit is never refused for the time other threads and processes hold the limiter's lock
 LOCK_GRACE_SECONDS = 0.25
@@ -47,9 +48,14 @@ def account(key: str) -> str:
     return hashlib.sha256(key.encode()).hexdigest()[:12]
 
 
+def permit_window_ms(window_seconds: float) -> int:
+    """The API's window plus the guard, in milliseconds, as pyrate-limiter counts."""
+    return round((window_seconds + max(window_seconds * WINDOW_GUARD, WINDOW_GUARD_FLOOR)) * 1000)
+
+
 def in_memory(bucket: str, limit: int, window_seconds: float) -> Limiter:
     """A limiter of one process only: what a source uses when run on its own."""
-    return Limiter(Rate(limit, round(window_seconds * (1 + WINDOW_GUARD) * 1000)))
+    return Limiter(Rate(limit, permit_window_ms(window_seconds)))
 
 
 @dataclass
