@@ -14,6 +14,7 @@ import logging
 import threading
 import time
 from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -93,6 +94,8 @@ class Pace:
     tally: Tally = field(default_factory=Tally)
     _lock: threading.Lock = field(default_factory=threading.Lock)
     _reported: float = 0.0
+    _ahead: dict[str, Future[Any]] = field(default_factory=dict)
+    _pool: ThreadPoolExecutor | None = None
 
     def __post_init__(self) -> None:
         self.deadline = None if self.run_seconds is None else time.monotonic() + self.run_seconds
@@ -119,6 +122,18 @@ class Pace:
         session.mount("http://", adapter)
         session.mount("https://", adapter)
         return session
+
+    def ahead(self, name: str, call: Callable[[], Any]) -> None:
+        """Start `call` now on workers of its own, for `take(name)` later in the step: requests to
+        another bucket (Serve) go while this one (Edit) waits for its window."""
+        with self._lock:
+            if self._pool is None:
+                self._pool = ThreadPoolExecutor(self.workers, thread_name_prefix="ahead")
+            self._ahead[name] = self._pool.submit(call)
+
+    def take(self, name: str) -> Future[Any] | None:
+        with self._lock:
+            return self._ahead.pop(name, None)
 
     def progress(self, what: str, done: int, total: int, force: bool = False) -> None:
         """A line in the run log every few seconds: done/total, requests, 429s, rate and ETA."""

@@ -76,12 +76,16 @@ def defs() -> dg.Definitions:
         lookups = chosen - {FILES}
         inbox = [] if config.render_ids else scan(inbox_dir(), None).new_ids
         pace = run_pace("shotstack", duckdb.database, context.log.info)
+        # Edit and Serve are limited apart: files of renders found done are fetched during lookups
+        ahead = {"renders", FILES} <= chosen
 
         def source() -> Any:
             if config.render_ids:
-                return shotstack_source(render_ids=config.render_ids, refresh_pending=False, pace=pace)
+                return shotstack_source(
+                    render_ids=config.render_ids, refresh_pending=False, files_ahead=ahead, pace=pace
+                )
             # the whole inbox, every refresh: an id whose sensor run failed is looked up later
-            return shotstack_source(inbox_render_ids=inbox, pace=pace)
+            return shotstack_source(inbox_render_ids=inbox, files_ahead=ahead, pace=pace)
 
         # renders load first, so the hosted files of renders that just finished follow in this run;
         # one dlt run each, so a 429 on templates does not cost the renders already fetched

@@ -79,6 +79,7 @@ def shotstack_source(
     inbox_render_ids: Sequence[str] = (),
     asset_ids: Sequence[str] = (),
     refresh_pending: bool = True,
+    files_ahead: bool = False,
     pace: Pace | None = None,
 ) -> list[DltResource]:
     """Shotstack renders and hosting, for one API version.
@@ -92,6 +93,8 @@ def shotstack_source(
         inbox_render_ids: renders dropped in the render inbox, under the same rule.
         asset_ids: hosted assets to look up by id.
         refresh_pending: also look up every tracked render that is not finished yet.
+        files_ahead: ask for the hosted files of each render found done while the lookups go
+            on, for `assets_by_render` later in the same run (set it only when that loads too).
         pace: the run's pacing (limits, workers, time budget); the published limits, in this
             process only, when not given.
 
@@ -110,7 +113,8 @@ def shotstack_source(
     session = pace.session(key, _bucket, _no_hint)
     client = RESTClient(base_url=base_url, headers=headers, auth=auth, session=session)
 
-    renders = render_lookups(client, pace, version, [*render_ids, *inbox_render_ids], refresh_pending)
+    wanted = [*render_ids, *inbox_render_ids]
+    renders = render_lookups(client, pace, version, wanted, refresh_pending, files_ahead)
     assets_by_render = hosted_assets(client, pace, version, done_renders(version))
     lookups = rest_api_resources(
         {

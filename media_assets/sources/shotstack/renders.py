@@ -86,10 +86,23 @@ def settled_files(version: str) -> list[str]:
     return _per_version("assets_settled_by_version", version, [])
 
 
+def _files_of(client: RESTClient, version: str, render_id: str) -> Response | None:
+    return _paced(client, settings.ASSETS_BY_RENDER_PATH.format(version=version, id=render_id))
+
+
 def render_lookups(
-    client: RESTClient, pace: Pace, version: str, render_ids: Sequence[str], refresh_pending: bool
+    client: RESTClient,
+    pace: Pace,
+    version: str,
+    render_ids: Sequence[str],
+    refresh_pending: bool,
+    files_ahead: bool = False,
 ) -> DltResource:
-    """Look up the given renders, plus (when refreshing) every one not yet done or failed."""
+    """Look up the given renders, plus (when refreshing) every one not yet done or failed.
+
+    With `files_ahead`, the hosted files of each render found done are asked for at once, on
+    Serve's budget while lookups wait for Edit's; `assets_by_render` takes those answers later.
+    """
 
     @dlt.resource(
         name="renders", primary_key="id", write_disposition="merge", columns=settings.RENDER_COLUMNS
@@ -131,6 +144,8 @@ def render_lookups(
                 response.raise_for_status()
                 row = {**response.json()[settings.RENDER_SELECTOR], "version": version}
                 status = row["status"]
+                if files_ahead and status == "done":
+                    pace.ahead(render_id, lambda i=render_id: _files_of(client, version, i))
                 yield row
             known[render_id] = status
         if deferred:
@@ -165,7 +180,8 @@ def hosted_assets(client: RESTClient, pace: Pace, version: str, parent: DltResou
         settled = settled_files(version)
 
         def files_of(render_id: str) -> Response | None:
-            return _paced(client, settings.ASSETS_BY_RENDER_PATH.format(version=version, id=render_id))
+            fetched = pace.take(render_id)
+            return fetched.result() if fetched else _files_of(client, version, render_id)
 
         ids = [render["id"] for render in renders]
         deferred = 0
