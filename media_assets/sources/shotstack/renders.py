@@ -1,8 +1,9 @@
 """Tracked renders and their hosted files, remembered in dlt state so finished work is never fetched twice."""
 
 import logging
+from collections import deque
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import UTC, datetime
 from typing import Any
 
@@ -38,21 +39,25 @@ def _paced(client: RESTClient, path: str, **kwargs: Any) -> Response | None:
 def _concurrently(
     pace: Pace, what: str, ids: Sequence[str], call: Callable[[str], Response | None]
 ) -> Iterator[tuple[str, Response | None]]:
-    """`call` for each id on the pace's workers, in order; progress goes to the run log.
+    """`call` for each id on the pace's workers, answers in order; progress goes to the run log.
 
     The first id goes alone, so a refused key or a wrong base URL costs one call, not one per
-    worker. The rest are iterated a few batches of the workers at a time, so a long backlog
-    never holds every answer in memory.
+    worker. After it, a few answers per worker are kept in flight, never the whole backlog, so
+    the workers never idle and memory does not grow with the number of ids.
     """
     if not ids:
         return
     yield ids[0], call(ids[0])
-    batch = max(pace.workers * 4, 1)
+    ahead = max(pace.workers * 4, 1)
     with ThreadPoolExecutor(max_workers=pace.workers, thread_name_prefix=what) as pool:
-        for start in range(1, len(ids), batch):
-            chunk = ids[start : start + batch]
-            yield from zip(chunk, pool.map(call, chunk), strict=True)
-            pace.progress(what, min(start + batch, len(ids)), len(ids))
+        pending: deque[tuple[str, Future[Response | None]]] = deque()
+        queued = iter(ids[1:])
+        for done in range(1, len(ids)):
+            while len(pending) < ahead and (next_id := next(queued, None)) is not None:
+                pending.append((next_id, pool.submit(call, next_id)))
+            render_id, answer = pending.popleft()
+            yield render_id, answer.result()
+            pace.progress(what, done + 1, len(ids))
     pace.progress(what, len(ids), len(ids), force=True)
 
 
