@@ -53,7 +53,10 @@ def load(base_url: str, key: str, version: str, ids: list[str], window: float, w
     def get(limit: SlidingLimit, url: str, **params: str) -> dict:
         while True:
             limit.take()
-            answer = session.get(url, params=params, timeout=60)
+            try:
+                answer = session.get(url, params=params, timeout=60)
+            except requests.ConnectionError:  # a busy machine's server drops one now and then: again
+                continue
             with lock:
                 tally["requests"] += 1
                 tally["429s"] += answer.status_code == 429
