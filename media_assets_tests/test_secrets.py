@@ -149,8 +149,12 @@ def test_api_keys_are_persisted_nowhere_after_a_good_and_a_refused_run(
         ("stderr", captured.err.encode()),
         *logs,
     ]
+    # the rate-limit budget beside the warehouse names each bucket by a hash of its key
+    budget = [(path.name, path.read_bytes()) for path in tmp_path.glob("rate_limits.sqlite*")]
+    assert budget, "the runs kept their rate-limit budget beside the warehouse"
     # the searched places hold both runs: what they loaded, why the second failed, dlt's traces
     everything = [
+        *budget,
         *file_contents(home),
         *sqlite_cells(home),
         *file_contents(tmp_path / "dlt-after-the-good-run"),

@@ -17,6 +17,8 @@ def test_config_toml_states_every_default() -> None:
     """`.dlt/config.toml` shows each setting at its default, so reading it tells the whole story."""
     committed = tomllib.loads((ROOT / ".dlt" / "config.toml").read_text())["media_assets"]
     assert committed.pop("usage_thresholds") == settings.UsageThresholds().model_dump()
+    published = {name: limit for name, (_, _, limit) in settings.RATE_LIMITS.items()}
+    assert committed.pop("rate_limits") == published
     assert committed == settings.DEFAULTS
     assert build_resources()["usage_thresholds"] == settings.UsageThresholds()
 
@@ -32,6 +34,17 @@ def test_environment_overrides_each_setting(tmp_path: Path, monkeypatch: pytest.
     assert not settings.automation_on()
     assert settings.lock_wait_seconds() == 2.5
     assert settings.callback_token() == "t0ken"
+
+
+def test_a_rate_limit_can_be_lowered_and_a_bad_one_names_its_setting(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A user sharing the key gives the pipeline a smaller share; zero is refused, naming the variable."""
+    monkeypatch.setenv("MEDIA_ASSETS__RATE_LIMITS__SHOTSTACK_EDIT_V1", "200")
+    assert settings.rate_limits("shotstack")["edit/v1"] == 200
+    assert settings.rate_limits("shotstack")["serve/v1"] == 600
+    assert settings.rate_limits("picsart") == {"picsart": 500}
+    monkeypatch.setenv("MEDIA_ASSETS__RATE_LIMITS__PICSART", "0")
+    with pytest.raises(ValueError, match="MEDIA_ASSETS__RATE_LIMITS__PICSART"):
+        settings.rate_limits("picsart")
 
 
 def test_environment_overrides_a_usage_threshold(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -8,6 +8,7 @@ from dagster_dlt import DagsterDltResource, dlt_assets
 from ..lib import loading
 from ..lib.errors import explained
 from ..lib.naming import BALANCE, PICSART
+from ..lib.pace import run_pace
 from ..lib.partial import load_each
 from ..lib.schedules import keyed_schedule
 from ..lib.translator import PICSART_TRANSLATOR
@@ -35,20 +36,22 @@ def defs() -> dg.Definitions:
     ) -> Iterator[dg.MaterializeResult]:
         pipeline = loading.pipeline(PICSART, warehouse)
         chosen = [r for r in settings.TABLES if r in loading.selected(context)]
+        pace = run_pace("picsart", warehouse, context.log.info)
         with explained("Picsart", PICSART.source):
             # one dlt run per resource: a bad trending page must not cost the balance snapshot
             outcome = load_each(
                 context,
                 dlt,
-                picsart_source,
+                lambda: picsart_source(pace=pace),
                 pipeline,
                 chosen,
                 PICSART,
                 "Picsart",
                 settings.PATHS,
                 settings.TABLES,
+                pace,
             )
-            loading.create_empty_tables(pipeline, picsart_source(), settings.TABLES, outcome.loaded)
+            loading.create_empty_tables(pipeline, picsart_source(pace=pace), settings.TABLES, outcome.loaded)
         for loaded in outcome.results.values():
             yield from loaded
         outcome.raise_failures()

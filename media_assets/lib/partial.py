@@ -14,6 +14,7 @@ from dagster_dlt import DagsterDltResource
 from dlt.common.destination.exceptions import DestinationTerminalException
 from dlt.extract import DltSource
 
+from ..sources.pacing import Pace, Tally
 from .errors import causes, explain
 from .loading import Tables, load, new_columns
 from .naming import Api
@@ -68,16 +69,19 @@ def load_each(
     title: str,
     endpoints: Mapping[str, str],
     tables: Tables,
+    pace: Pace | None = None,
 ) -> Outcome:
     """Load `resources` in order, one dlt run each, going on past the ones that fail.
 
     A failure that every call would meet (a missing or refused key, no credits) stops at once.
     `endpoints` names each resource's path for errors; `tables` are the tables and columns each
-    declares, so columns a load adds beyond them are reported as `new_columns`.
+    declares, so columns a load adds beyond them are reported as `new_columns`. With the step's
+    `pace`, each resource's results record its requests, 429s, wall time and achieved rate.
     """
     make_source()  # resolves the settings: a missing key fails here, before any request
     outcome = Outcome(api)
     for resource in resources:
+        before = Tally(pace.tally.requests, pace.tally.throttled) if pace else None
         try:
             results = load(context, runner, lambda r=resource: make_source().with_resources(r), pipeline)
         except dg.Failure:
@@ -97,13 +101,19 @@ def load_each(
             if failure is None and outcome.first_error is None:
                 outcome.first_error = error
             continue
+        extra: dict[str, object] = {}
+        if pace and before:
+            spent = Tally(pace.tally.requests - before.requests, pace.tally.throttled - before.throttled)
+            spent.started = before.started
+            extra.update(spent.metadata())
         added = new_columns(pipeline, tables[resource])
         if added:
             context.log.warning(
                 f"{api.key(resource).to_user_string()}: the API sent fields the source does not declare, "
                 f"now new columns: {', '.join(added)}"
             )
-            extra = {"new_columns": dg.MetadataValue.json(added)}
+            extra["new_columns"] = dg.MetadataValue.json(added)
+        if extra:
             results = [result._replace(metadata={**(result.metadata or {}), **extra}) for result in results]
         outcome.results[resource] = results
         outcome.load_ids[resource] = list(pipeline.last_trace.last_load_info.loads_ids)

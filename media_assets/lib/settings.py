@@ -11,6 +11,8 @@ from typing import Any
 import dagster as dg
 import dlt
 
+from ..sources.picsart import settings as picsart
+from ..sources.shotstack import settings as shotstack
 from . import project
 
 SECTION = project.SECTION
@@ -30,6 +32,23 @@ DEFAULTS: dict[str, Any] = {
     "automation": "on",
     # how long a load waits for another process to let go of the DuckDB file
     "lock_wait_seconds": 600.0,
+    # the shared rate-limit budget; empty: rate_limits.sqlite beside the warehouse
+    "rate_limit_store": "",
+    # requests each API resource sends at once (render lookups, hosted files, assets by id)
+    "request_workers": 16,
+    # the length of the APIs' rate-limit windows, in seconds
+    "rate_window_seconds": 60.0,
+    # how long a run may wait for rate limits; what is left then is deferred to the next run
+    "run_seconds": 3000.0,
+}
+# each API bucket's requests per window: the published numbers; set lower to leave the rest of a
+# shared key's budget to another application
+RATE_LIMITS: dict[str, tuple[str, str, int]] = {  # setting -> (api, bucket, published limit)
+    **{bucket: ("picsart", bucket, limit) for bucket, limit in picsart.RATE_LIMITS.items()},
+    **{
+        f"shotstack_{bucket.replace('/', '_')}": ("shotstack", bucket, limit)
+        for bucket, limit in shotstack.RATE_LIMITS.items()
+    },
 }
 
 
@@ -64,6 +83,21 @@ def usage_thresholds() -> UsageThresholds:
     return UsageThresholds(
         **{name: _read(f"usage_thresholds.{name}", getattr(defaults, name)) for name in fields}
     )
+
+
+def rate_limits(api: str) -> dict[str, int]:
+    """`api`'s buckets (`picsart`, `edit/v1`, ...) and their limits, from [media_assets.rate_limits]."""
+    limits = {}
+    for name, (owner, bucket, default) in RATE_LIMITS.items():
+        if owner == api:
+            limit = _read(f"rate_limits.{name}", default)
+            if limit < 1:
+                raise ValueError(
+                    f"[media_assets.rate_limits] {name} is {limit}; set it to 1 or more "
+                    f"({env_name('rate_limits__' + name)})"
+                )
+            limits[bucket] = limit
+    return limits
 
 
 def env_name(name: str) -> str:

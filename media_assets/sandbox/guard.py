@@ -103,12 +103,15 @@ class RateLimiter:
     """Fixed windows on the monotonic clock: a sandbox clock jump never refills a bucket.
 
     `wall_clock` (epoch seconds) only dates the reset, so it can be the sandbox clock that
-    the Date header shows, and a client comparing the two sees the real wait.
+    the Date header shows, and a client comparing the two sees the real wait. `log` keeps every
+    counted call as (monotonic time, bucket, allowed), so tests and benchmarks can judge a
+    client's pace against any window, not only the windows this limiter happened to start.
     """
 
     window_seconds: float = 60.0
     scale: float = 1.0
     wall_clock: Callable[[], float] = time.time
+    log: list[tuple[float, str, bool]] = field(default_factory=list)
     _windows: dict[str, _Window] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -125,8 +128,9 @@ class RateLimiter:
             if window is None or now - window.started >= self.window_seconds:
                 window = self._windows[bucket] = _Window(started=now)
             allowed = window.used < limit
-            if consume and allowed:
-                window.used += 1
+            if consume:
+                self.log.append((now, bucket, allowed))
+                window.used += allowed
             left = window.started + self.window_seconds - now
         reset = math.ceil(self.wall_clock() + left)  # never before the window ends
         return RateState(allowed, limit, max(0, limit - window.used), reset)

@@ -86,14 +86,25 @@ class PicsartWorld:
         }
     )
 
+    # the last search's term, the image list it read, and its matches: paging through 100,000
+    # results must not scan every image again for each page
+    _last_search: tuple[str, int, int, list[dict[str, Any]]] | None = field(
+        default=None, repr=False, compare=False
+    )
+
     def search(self, term: str) -> list[dict[str, Any]]:
         """Images the search endpoint returns for `term`: equal to a tag or inside the title."""
         needle = term.lower()
-        return [
+        key = (needle, id(self.images), len(self.images))
+        if self._last_search is not None and self._last_search[:3] == key:
+            return self._last_search[3]
+        found = [
             img
             for img in self.images
             if needle in (t.lower() for t in img["tags"]) or needle in img["title"].lower()
         ]
+        self._last_search = (*key, found)
+        return found
 
     def credits_at(self, now: datetime) -> int | None:
         """The timeline's balance at `now` (its first value before it starts), or None without one."""

@@ -92,6 +92,7 @@ class SandboxState:
         return self._latency.get(endpoint, self._latency[None])
 
     def reset_counts(self) -> None:
-        """Forget request counts and the headers last seen."""
+        """Forget request counts, the headers last seen and the rate limiter's log."""
         self.counts.clear()
         self.last_headers.clear()
+        self.limiter.log.clear()

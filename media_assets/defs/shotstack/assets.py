@@ -11,6 +11,7 @@ from ...lib import inbox_table, loading
 from ...lib.errors import explained
 from ...lib.inbox import scan
 from ...lib.naming import RENDERS, SHOTSTACK
+from ...lib.pace import run_pace
 from ...lib.partial import load_each
 from ...lib.settings import inbox_dir
 from ...lib.translator import SHOTSTACK_TRANSLATOR
@@ -79,19 +80,33 @@ def defs() -> dg.Definitions:
         chosen = loading.selected(context)
         lookups = chosen - {FILES}
         inbox = [] if config.render_ids else inbox_ids()
+        pace = run_pace("shotstack", warehouse, context.log.info)
+        # Edit and Serve are limited apart: files of renders found done are fetched during lookups
+        ahead = {"renders", FILES} <= chosen
 
         def source() -> Any:
             if config.render_ids:
-                return shotstack_source(render_ids=config.render_ids, refresh_pending=False)
+                return shotstack_source(
+                    render_ids=config.render_ids, refresh_pending=False, files_ahead=ahead, pace=pace
+                )
             # the whole inbox, every refresh: an id whose sensor run failed is looked up later
-            return shotstack_source(inbox_render_ids=inbox)
+            return shotstack_source(inbox_render_ids=inbox, files_ahead=ahead, pace=pace)
 
         # renders load first, so the hosted files of renders that just finished follow in this run;
         # one dlt run each, so a 429 on templates does not cost the renders already fetched
         order = [r for r in settings.TABLES if r in lookups] + [r for r in (FILES,) if r in chosen]
         with explained("Shotstack", SHOTSTACK.source):
             outcome = load_each(
-                context, dlt, source, pipeline, order, SHOTSTACK, "Shotstack", settings.PATHS, settings.TABLES
+                context,
+                dlt,
+                source,
+                pipeline,
+                order,
+                SHOTSTACK,
+                "Shotstack",
+                settings.PATHS,
+                settings.TABLES,
+                pace,
             )
             loading.create_empty_tables(pipeline, source(), settings.TABLES, outcome.loaded)
         for resource, results in outcome.results.items():

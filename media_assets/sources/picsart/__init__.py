@@ -15,6 +15,7 @@ from dlt.sources.rest_api import rest_api_resources
 from requests import Response
 
 from ..keys import usable_key
+from ..pacing import Pace
 from . import settings
 
 logger = logging.getLogger(__name__)
@@ -33,6 +34,15 @@ def _server_time(response: Response) -> datetime:
     """The reading's time from the HTTP Date header, so snapshots share the API's clock."""
     date = response.headers.get("Date")
     return parsedate_to_datetime(date) if date else datetime.now(UTC)
+
+
+def _reset_wait(response: Response) -> float | None:
+    """Seconds until the window ends: the reset time against the answer's own Date, so a client
+    clock that disagrees with Picsart's does not shorten the wait."""
+    reset = response.headers.get(settings.RATE_RESET_HEADER, "")
+    if not reset.strip().isdigit():
+        return None
+    return int(reset) - _server_time(response).timestamp()
 
 
 def _resource_configs(image_search_query: str) -> list[dict[str, Any]]:
@@ -56,6 +66,7 @@ def picsart_source(
     api_key: str = dlt.secrets.value,
     base_url: str = settings.BASE_URL,
     image_search_query: str = settings.IMAGE_SEARCH_QUERY,
+    pace: Pace | None = None,
 ) -> list[DltResource]:
     """Picsart credits and catalogue.
 
@@ -63,15 +74,18 @@ def picsart_source(
         api_key: the account's key, sent as `X-Picsart-API-Key`.
         base_url: the API root; the local sandbox's URL in the demo and tests.
         image_search_query: the term `image_search` asks for.
+        pace: the run's pacing (limits, workers, time budget); the published limit, in this
+            process only, when not given.
 
     Returns:
         The balance resource and one resource per catalogue endpoint.
     """
-    auth = APIKeyAuth(
-        name=settings.API_KEY_HEADER, api_key=usable_key(api_key, "picsart_source"), location="header"
-    )
+    key = usable_key(api_key, "picsart_source")
+    auth = APIKeyAuth(name=settings.API_KEY_HEADER, api_key=key, location="header")
     headers = {"Accept": "application/json"}
-    client = RESTClient(base_url=base_url, headers=headers, auth=auth)
+    pace = pace or Pace(settings.RATE_LIMITS)
+    session = pace.session(key, lambda request: settings.RATE_BUCKET, _reset_wait)
+    client = RESTClient(base_url=base_url, headers=headers, auth=auth, session=session)
 
     @dlt.resource(
         name="balance",
@@ -85,7 +99,7 @@ def picsart_source(
 
     catalogue = rest_api_resources(
         {
-            "client": {"base_url": base_url, "auth": auth, "headers": headers},
+            "client": {"base_url": base_url, "auth": auth, "headers": headers, "session": session},
             "resources": _resource_configs(image_search_query),
         }
     )

@@ -4,6 +4,11 @@ from typing import Any
 
 BASE_URL = "https://api.picsart.io"
 API_KEY_HEADER = "X-Picsart-API-Key"
+# one budget per account for every endpoint: 500 requests per 60-second window
+RATE_BUCKET = "picsart"
+RATE_LIMITS = {RATE_BUCKET: 500}
+# a 429 says when the window ends, in epoch seconds; dlt reads only Retry-After
+RATE_RESET_HEADER = "X-Picsart-Ratelimit-Reset-Time"
 PAGE_SIZE = 100
 IMAGE_SEARCH_QUERY = "nature"
 

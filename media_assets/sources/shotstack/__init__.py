@@ -1,6 +1,7 @@
 """The Shotstack source: tracked renders, their hosted assets, templates and ingested sources."""
 
 import logging
+import re
 from collections.abc import Iterable, Iterator, Sequence
 from copy import deepcopy
 from typing import Any
@@ -10,14 +11,28 @@ from dlt.sources import DltResource
 from dlt.sources.helpers.rest_client import RESTClient
 from dlt.sources.helpers.rest_client.auth import APIKeyAuth
 from dlt.sources.rest_api import rest_api_resources
-from requests import Response
+from requests import PreparedRequest, Response
 
 from ..keys import usable_key
+from ..pacing import Pace
 from . import settings
 from .helpers import unwrap_attributes
 from .renders import done_renders, hosted_assets, render_lookups
 
 logger = logging.getLogger(__name__)
+BUCKET = re.compile(r"/(edit|serve|ingest)/(v1|stage)/")
+
+
+def _bucket(request: PreparedRequest) -> str:
+    """Edit, Serve and Ingest are limited apart, per version: `edit/v1`, `serve/stage`, ..."""
+    found = BUCKET.search(request.path_url)
+    if found is None:
+        raise ValueError(f"{request.path_url} is under no Shotstack API with a rate limit")
+    return "/".join(found.groups())
+
+
+def _no_hint(response: Response) -> None:
+    """Shotstack's 429 says nothing of the window's end: the pace waits a whole window."""
 
 
 def _warn_unknown_asset(response: Response, *args: Any, **kwargs: Any) -> None:
@@ -64,6 +79,8 @@ def shotstack_source(
     inbox_render_ids: Sequence[str] = (),
     asset_ids: Sequence[str] = (),
     refresh_pending: bool = True,
+    files_ahead: bool = False,
+    pace: Pace | None = None,
 ) -> list[DltResource]:
     """Shotstack renders and hosting, for one API version.
 
@@ -76,6 +93,10 @@ def shotstack_source(
         inbox_render_ids: renders dropped in the render inbox, under the same rule.
         asset_ids: hosted assets to look up by id.
         refresh_pending: also look up every tracked render that is not finished yet.
+        files_ahead: ask for the hosted files of each render found done while the lookups go
+            on, for `assets_by_render` later in the same run (set it only when that loads too).
+        pace: the run's pacing (limits, workers, time budget); the published limits, in this
+            process only, when not given.
 
     Returns:
         renders, assets_by_render (the hosted files of every done render whose files are not
@@ -85,17 +106,19 @@ def shotstack_source(
         raise ValueError(
             f"[sources.shotstack_source] version is {version!r}; set it to one of {settings.VERSIONS}"
         )
-    auth = APIKeyAuth(
-        name=settings.API_KEY_HEADER, api_key=usable_key(api_key, "shotstack_source"), location="header"
-    )
+    key = usable_key(api_key, "shotstack_source")
+    auth = APIKeyAuth(name=settings.API_KEY_HEADER, api_key=key, location="header")
     headers = {"Accept": "application/json"}
-    client = RESTClient(base_url=base_url, headers=headers, auth=auth)
+    pace = pace or Pace(settings.RATE_LIMITS)
+    session = pace.session(key, _bucket, _no_hint)
+    client = RESTClient(base_url=base_url, headers=headers, auth=auth, session=session)
 
-    renders = render_lookups(client, version, [*render_ids, *inbox_render_ids], refresh_pending)
-    assets_by_render = hosted_assets(client, version, done_renders(version))
+    wanted = [*render_ids, *inbox_render_ids]
+    renders = render_lookups(client, pace, version, wanted, refresh_pending, files_ahead)
+    assets_by_render = hosted_assets(client, pace, version, done_renders(version))
     lookups = rest_api_resources(
         {
-            "client": {"base_url": base_url, "auth": auth, "headers": headers},
+            "client": {"base_url": base_url, "auth": auth, "headers": headers, "session": session},
             "resources": [_ids("asset_ids", asset_ids), *_resource_configs(version)],
         }
     )

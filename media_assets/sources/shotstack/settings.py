@@ -6,6 +6,15 @@ BASE_URL = "https://api.shotstack.io"
 VERSION = "v1"  # or "stage", the free watermarked sandbox
 VERSIONS = ("v1", "stage")
 API_KEY_HEADER = "x-api-key"
+# requests per 60-second window per key, by API and version; a 429 carries no hint of the window's end
+RATE_LIMITS = {
+    "edit/v1": 300,
+    "edit/stage": 150,
+    "serve/v1": 600,
+    "serve/stage": 300,
+    "ingest/v1": 300,
+    "ingest/stage": 120,
+}
 
 # statuses after which a render or hosted asset never changes again
 TERMINAL_RENDER_STATUSES = ("done", "failed")

@@ -1,0 +1,189 @@
+"""Client-side pacing: every request waits for its bucket's limit, and a 429 waits for the window.
+
+dlt retries a 429 with backoff and reads only `Retry-After`, which neither API sends, so a
+backlog larger than one window used to end in deferral. Here each request first takes a permit
+from its bucket's limiter (a pyrate-limiter `Limiter`, built by whoever runs the source, so
+several processes can share one budget), and a 429 that still arrives (another application on
+the same key) waits for the window to end and is sent again: it is never a failure. Only when
+the run's time budget is spent does a wait stop short, with `RunTimeSpent` before a request or
+the 429 handed to dlt's own retry after one.
+"""
+
+import hashlib
+import logging
+import threading
+import time
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass, field
+from typing import Any
+
+from dlt.common.configuration import resolve_configuration
+from dlt.common.configuration.specs import RuntimeConfiguration
+from dlt.sources.helpers.requests.retry import Client
+from pyrate_limiter import Limiter, Rate
+from requests import PreparedRequest, Response, Session
+from requests.adapters import HTTPAdapter
+
+logger = logging.getLogger(__name__)
+
+TOO_MANY_REQUESTS = 429
+# a permit's window is this much longer than the API's (a share, and at least a floor in seconds), so
+# jitter between taking a permit and the request reaching the API never puts one more call into a window
+WINDOW_GUARD = 0.02
+WINDOW_GUARD_FLOOR = 0.1
+REPORT_EVERY_SECONDS = 5.0
+# a permit is never refused for the time other threads and processes hold the limiter's lock
+LOCK_GRACE_SECONDS = 0.25
+# a request's bucket (`picsart`, `edit/v1`, ...); seconds a 429 says to wait, None when it does not say
+BucketOf = Callable[[PreparedRequest], str]
+WaitHint = Callable[[Response], float | None]
+
+
+class RunTimeSpent(RuntimeError):
+    """The run's time budget ran out while a request waited for its rate limit."""
+
+
+def account(key: str) -> str:
+    """A name for the key's budget that never reveals the key: a short hash of it."""
+    return hashlib.sha256(key.encode()).hexdigest()[:12]
+
+
+def permit_window_ms(window_seconds: float) -> int:
+    """The API's window plus the guard, in milliseconds, as pyrate-limiter counts."""
+    return round((window_seconds + max(window_seconds * WINDOW_GUARD, WINDOW_GUARD_FLOOR)) * 1000)
+
+
+def in_memory(bucket: str, limit: int, window_seconds: float) -> Limiter:
+    """A limiter of one process only: what a source uses when run on its own."""
+    return Limiter(Rate(limit, permit_window_ms(window_seconds)))
+
+
+@dataclass
+class Tally:
+    """What a run's requests cost so far, for progress lines and materialization metadata."""
+
+    requests: int = 0
+    throttled: int = 0  # 429s received
+    started: float = field(default_factory=time.monotonic)
+
+    def metadata(self) -> dict[str, float | int]:
+        wall = time.monotonic() - self.started
+        return {
+            "requests": self.requests,
+            "rate_limited_429s": self.throttled,
+            "wall_seconds": round(wall, 2),
+            "requests_per_second": round(self.requests / wall, 2) if wall > 0 else 0.0,
+        }
+
+
+@dataclass
+class Pace:
+    """One run's pacing: limits per bucket, how many requests go at once, the time budget.
+
+    `limits` maps a bucket (`picsart`, `edit/v1`, ...) to its calls per `window_seconds`;
+    `limiter_for` builds (or finds) the shared limiter of an account's bucket.
+    """
+
+    limits: dict[str, int]
+    window_seconds: float = 60.0
+    workers: int = 16
+    run_seconds: float | None = None
+    limiter_for: Callable[[str, int, float], Limiter] = in_memory
+    report: Callable[[str], None] = logger.info
+    tally: Tally = field(default_factory=Tally)
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+    _reported: float = 0.0
+    _ahead: dict[str, Future[Any]] = field(default_factory=dict)
+    _pool: ThreadPoolExecutor | None = None
+
+    def __post_init__(self) -> None:
+        self.deadline = None if self.run_seconds is None else time.monotonic() + self.run_seconds
+
+    def left(self) -> float | None:
+        return None if self.deadline is None else self.deadline - time.monotonic()
+
+    def limiter(self, key: str, bucket: str) -> Limiter:
+        if bucket not in self.limits:
+            raise ValueError(f"no rate limit is set for bucket {bucket!r}")
+        return self.limiter_for(f"{account(key)}.{bucket}", self.limits[bucket], self.window_seconds)
+
+    def count(self, status: int) -> None:
+        with self._lock:
+            self.tally.requests += 1
+            self.tally.throttled += status == TOO_MANY_REQUESTS
+
+    def session(self, key: str, bucket_of: BucketOf, wait_hint: WaitHint) -> Session:
+        """dlt's retrying session, with every attempt paced below the retry."""
+        client = Client(raise_for_status=False, max_connections=self.workers)
+        client.update_from_config(resolve_configuration(RuntimeConfiguration()))
+        session = client.session
+        adapter = PacedAdapter(self, key, bucket_of, wait_hint, pool_maxsize=self.workers)
+        session.mount("http://", adapter)
+        session.mount("https://", adapter)
+        return session
+
+    def ahead(self, name: str, call: Callable[[], Any]) -> None:
+        """Start `call` now on workers of its own, for `take(name)` later in the step: requests to
+        another bucket (Serve) go while this one (Edit) waits for its window."""
+        with self._lock:
+            if self._pool is None:
+                self._pool = ThreadPoolExecutor(self.workers, thread_name_prefix="ahead")
+            self._ahead[name] = self._pool.submit(call)
+
+    def take(self, name: str) -> Future[Any] | None:
+        with self._lock:
+            return self._ahead.pop(name, None)
+
+    def progress(self, what: str, done: int, total: int, force: bool = False) -> None:
+        """A line in the run log every few seconds: done/total, requests, 429s, rate and ETA."""
+        now = time.monotonic()
+        if not force and now - self._reported < REPORT_EVERY_SECONDS:
+            return
+        self._reported = now
+        wall = max(now - self.tally.started, 1e-9)
+        rate = done / wall
+        eta = f"{(total - done) / rate:.0f} s" if rate > 0 and done < total else "-"
+        self.report(
+            f"{what}: {done}/{total} done, {self.tally.requests} requests, {self.tally.throttled} 429s, "
+            f"{self.tally.requests / wall:.1f} requests/s, ETA {eta}"
+        )
+
+
+class PacedAdapter(HTTPAdapter):
+    """Takes a permit before each request; waits out a 429 and sends it again."""
+
+    def __init__(
+        self,
+        pace: Pace,
+        key: str,
+        bucket_of: BucketOf,
+        wait_hint: WaitHint,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(**kwargs)
+        self.pace, self.key, self.bucket_of, self.wait_hint = pace, key, bucket_of, wait_hint
+
+    def send(self, request: PreparedRequest, *args: Any, **kwargs: Any) -> Response:  # type: ignore[override]
+        bucket = self.bucket_of(request)
+        limiter = self.pace.limiter(self.key, bucket)
+        while True:
+            left = self.pace.left()
+            timeout = -1 if left is None else max(left, 0.0) + LOCK_GRACE_SECONDS
+            if not limiter.try_acquire(bucket, timeout=timeout):
+                raise RunTimeSpent(
+                    f"the run's time budget ([media_assets] run_seconds, {self.pace.run_seconds:g} s) "
+                    f"ran out while {request.path_url.split('?')[0]} waited for the {bucket} rate limit"
+                )
+            response = super().send(request, *args, **kwargs)
+            self.pace.count(response.status_code)
+            if response.status_code != TOO_MANY_REQUESTS:
+                return response
+            hint = self.wait_hint(response)
+            wait = self.pace.window_seconds if hint is None else max(hint, 0.0)
+            left = self.pace.left()
+            if left is not None and wait > left:
+                return response  # no time to wait: dlt's retry, then the caller, decide
+            logger.warning("%s answered 429 on bucket %s; waiting %.1f s", request.path_url, bucket, wait)
+            response.close()
+            time.sleep(wait)
