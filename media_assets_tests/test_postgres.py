@@ -7,6 +7,7 @@ import dagster as dg
 import psycopg2
 import pytest
 
+from media_assets.lib import pace, rate_buckets
 from media_assets.lib.naming import APIS
 from media_assets.lib.postgres import ENV
 from media_assets.lib.settings import env_name
@@ -94,3 +95,30 @@ def test_pools_follow_the_engine(monkeypatch: pytest.MonkeyPatch) -> None:
     assert {writers_pool(api) for api in (*APIS, None)} == {WRITERS_POOL}
     monkeypatch.setenv(env_name("warehouse"), "postgres")
     assert [writers_pool(api) for api in (*APIS, None)] == ["picsart_pipeline", "shotstack_pipeline", None]
+
+
+SPEND_ALL = """
+import sys
+from media_assets.lib import rate_buckets
+limiter = rate_buckets.limiter(rate_buckets.IN_POSTGRES, "acct.edit_v1", 5, 30.0)
+print(sum(limiter.try_acquire("acct.edit_v1", blocking=False) for _ in range(5)))
+"""
+
+
+def test_the_request_budget_in_postgres_is_shared_by_processes(
+    pg_database: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """On PostgreSQL the pace's budget lives in the warehouse: a second process (another machine, in
+    a deployment) finds the permits the first took, and gets none of a window already spent."""
+    monkeypatch.setenv(ENV, pg_database)
+    monkeypatch.setenv(env_name("warehouse"), "postgres")
+    assert pace.rate_limit_store(Warehouse(engine="postgres")) == rate_buckets.IN_POSTGRES
+    spent = [subprocess.run([sys.executable, "-c", SPEND_ALL], capture_output=True, text=True, check=True)]
+    spent.append(
+        subprocess.run([sys.executable, "-c", SPEND_ALL], capture_output=True, text=True, check=True)
+    )
+    assert [int(run.stdout) for run in spent] == [5, 0], [run.stderr[-2000:] for run in spent]
+    with psycopg2.connect(pg_database) as con, con.cursor() as cur:
+        cur.execute("select count(*) from ratelimit___acct_edit_v1")
+        assert cur.fetchone()[0] == 5
+    con.close()

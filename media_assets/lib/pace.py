@@ -18,14 +18,13 @@ def _positive(name: str, cast: type) -> float:
     return value
 
 
-def rate_limit_store(warehouse: Warehouse) -> Path:
-    """The shared budget's file: the setting, or a file beside the DuckDB warehouse the run loads
-    (on PostgreSQL, in the project's data folder: one machine's budget, see the README)."""
+def rate_limit_store(warehouse: Warehouse) -> Path | str:
+    """The shared budget: the setting's file, else a file beside the DuckDB warehouse the run loads,
+    else, on PostgreSQL, the warehouse itself, so runs on every machine share one limit per key."""
     given = setting("rate_limit_store")
     if given:
         return project.resolve(given)
-    folder = Path(warehouse.database).parent if warehouse.is_duckdb else project.resolve(project.DATA_DIR)
-    return folder / STORE_NAME
+    return Path(warehouse.database).parent / STORE_NAME if warehouse.is_duckdb else rate_buckets.IN_POSTGRES
 
 
 def run_pace(api: str, warehouse: Warehouse, report: Callable[[str], None]) -> Pace:
