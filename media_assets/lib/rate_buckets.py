@@ -6,9 +6,12 @@ the store, so two runs at once, started by the sensors and the schedule, on one 
 several, take permits from one budget. Only this module knows the storage.
 """
 
+import atexit
+import hashlib
 import re
 import threading
 from pathlib import Path
+from typing import Any
 
 from pyrate_limiter import Limiter, Rate, SQLiteBucket
 from pyrate_limiter.buckets.postgres import PostgresBucket
@@ -20,33 +23,47 @@ from .warehouse import ensure_parent_dir
 IN_POSTGRES = "postgres"
 
 _limiters: dict[tuple[str, str, int, int], Limiter] = {}
-_pools: dict[str, object] = {}
+_pools: dict[str, Any] = {}
 _lock = threading.Lock()
 
 
-def _postgres_bucket(table: str, rate: Rate) -> PostgresBucket:
-    """A bucket in the warehouse's database, on dlt's credentials for it (never logged)."""
+def _close_pools() -> None:
+    """A pool left open keeps reconnecting in the background after its database has gone."""
+    for pool in _pools.values():
+        pool.close()
+    _pools.clear()
+
+
+atexit.register(_close_pools)
+
+
+def _postgres_bucket(dsn: str, table: str, rate: Rate) -> PostgresBucket:
+    """A bucket in the warehouse's database, one connection pool per database."""
     from psycopg_pool import ConnectionPool
 
-    from . import postgres
-
-    if IN_POSTGRES not in _pools:
-        dsn = postgres.credentials().to_native_representation()
-        _pools[IN_POSTGRES] = ConnectionPool(dsn, min_size=1, max_size=4, open=True)
-    return PostgresBucket(_pools[IN_POSTGRES], table, [rate])
+    if dsn not in _pools:
+        _pools[dsn] = ConnectionPool(dsn, min_size=1, max_size=4, open=True)
+    return PostgresBucket(_pools[dsn], table, [rate])
 
 
 def limiter(store: Path | str, bucket: str, limit: int, window_seconds: float) -> Limiter:
     """The limiter of `bucket` in the shared `store` (a SQLite file, or `IN_POSTGRES`), made once per
-    process."""
+    process and store."""
     window_ms = permit_window_ms(window_seconds)
+    dsn = None
+    if store == IN_POSTGRES:
+        from . import postgres
+
+        # dlt's credentials for the warehouse; the key below holds a digest of them, never the value
+        dsn = postgres.credentials().to_native_representation()
+        store = f"{IN_POSTGRES}:{hashlib.sha256(dsn.encode()).hexdigest()[:16]}"
     key = (str(store), bucket, limit, window_ms)
     with _lock:
         if key not in _limiters:
             table = re.sub(r"\W", "_", bucket)  # one table per bucket, whatever limit each run keeps
             rate = Rate(limit, window_ms)
-            if store == IN_POSTGRES:
-                _limiters[key] = Limiter(_postgres_bucket(table, rate))
+            if dsn is not None:
+                _limiters[key] = Limiter(_postgres_bucket(dsn, table, rate))
             else:
                 sqlite = SQLiteBucket.init_from_file(
                     [rate], table=table, db_path=str(ensure_parent_dir(store)), use_file_lock=True
