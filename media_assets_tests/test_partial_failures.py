@@ -9,6 +9,7 @@ import pytest
 from media_assets.local.sandbox_env import demo_query, hosted_asset_ids, sandbox_env
 from media_assets.sandbox import Fault, Sandbox, World, WorldSize
 
+from .helpers.faults import failure_text, materialized
 from .helpers.location import assets
 from .helpers.materialize import materialize, rows, table_exists
 
@@ -22,16 +23,6 @@ def still(monkeypatch: pytest.MonkeyPatch) -> Iterator[Sandbox]:
         for name, value in sandbox_env(sandbox, world).items():
             monkeypatch.setenv(name, value)
         yield sandbox
-
-
-def failure_text(result: dg.ExecuteInProcessResult) -> str:
-    failures = [e for e in result.all_events if e.event_type == dg.DagsterEventType.STEP_FAILURE]
-    assert failures, "the run should have failed"
-    return "\n".join(str(e.step_failure_data.error) for e in failures)
-
-
-def materialized(result: dg.ExecuteInProcessResult) -> set[str]:
-    return {e.asset_key.to_user_string() for e in result.get_asset_materialization_events()}
 
 
 def keys(group: str) -> set[str]:
