@@ -29,6 +29,7 @@ from media_assets.sandbox.world import make_assets
 
 from .helpers import ROOT
 from .helpers import postgres as pg
+from .helpers.processes import stop_group
 from .helpers.sandbox_world import NOW, edit
 from .helpers.usage_world import render_id
 from .helpers.webserver import FAST_MONITORING, bin_path, free_port, serve_ui
@@ -67,11 +68,7 @@ def process(args: list[str], env: dict[str, str], log: Path) -> Iterator[subproc
         try:
             yield child
         finally:
-            os.killpg(child.pid, 15)
-            try:
-                child.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                os.killpg(child.pid, 9)
+            stop_group(child)
 
 
 def wait_for_port(port: int, log: Path, timeout: float = 120) -> None:

@@ -1,6 +1,9 @@
-"""Test helper: a process and its descendants, and the CPU time they use, read from Linux's /proc."""
+"""Test helper: a process and its descendants, the CPU time they use (read from Linux's /proc), and
+stopping them."""
 
 import os
+import signal
+import subprocess
 from pathlib import Path
 
 PROC = Path("/proc")
@@ -41,3 +44,12 @@ def cpu_seconds(pids: list[int]) -> float:
         if fields:
             ticks += int(fields[11]) + int(fields[12])  # utime, stime
     return ticks / CLOCK_TICKS
+
+
+def stop_group(process: subprocess.Popen, timeout: float = 30) -> None:
+    """End a child started in its own session, with every process it started: TERM, then KILL."""
+    os.killpg(process.pid, signal.SIGTERM)
+    try:
+        process.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)

@@ -17,6 +17,7 @@ import yaml
 from media_assets.local.receiver import CALLBACK_PATH, build_callbacks_app
 
 from . import ROOT
+from .processes import stop_group
 
 LAUNCH = """
 mutation Launch($params: ExecutionParams!) {
@@ -150,11 +151,7 @@ def serve_ui(
                 raise TimeoutError(log.read_text())
             yield GraphQL(url)
         finally:
-            os.killpg(process.pid, 15)
-            try:
-                process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                os.killpg(process.pid, 9)
+            stop_group(process)
 
 
 def step_started(step: str) -> Callable[[dict], bool]:
