@@ -271,8 +271,10 @@ def test_rate_limit_defers_the_rest_to_the_next_run_and_loses_nothing(
         first = materialize(warehouse, instance, selection=["shotstack/renders"])
         meta = first.asset_materializations_for_node("shotstack")[0].metadata
         assert meta["renders_looked_up"].value == 3
-        assert sorted(meta["renders_deferred"].value) == sorted(ids[3:])
-        assert count(warehouse, "shotstack_data.renders") == 3
+        deferred = meta["renders_deferred"].value
+        looked_up = [i for (i,) in rows(warehouse, "select id from shotstack_data.renders")]
+        assert len(looked_up) == 3, "one window's worth, whichever workers got the budget first"
+        assert sorted(looked_up + deferred) == sorted(ids), "every id is either loaded or deferred"
 
         monkeypatch.setenv("SOURCES__SHOTSTACK_SOURCE__RENDER_IDS", "[]")  # only the state remembers them
         for loaded in (6, 8):
