@@ -7,14 +7,17 @@ import dagster as dg
 import psycopg2
 import pytest
 
+from media_assets.defs.shotstack.tracking import files_and_what_follows
+from media_assets.defs.usage.assets import rebuild_condition
 from media_assets.lib import pace, rate_buckets
-from media_assets.lib.naming import APIS
+from media_assets.lib.naming import APIS, ASSETS_BY_RENDER
 from media_assets.lib.postgres import ENV
 from media_assets.lib.settings import env_name
 from media_assets.lib.warehouse import LOCK_CONFLICT, WRITERS_POOL, Warehouse, writers_pool
 from media_assets.sandbox import World
 
 from .helpers import postgres as pg
+from .helpers.location import location
 from .helpers.materialize import expected_counts
 
 
@@ -95,6 +98,21 @@ def test_pools_follow_the_engine(monkeypatch: pytest.MonkeyPatch) -> None:
     assert {writers_pool(api) for api in (*APIS, None)} == {WRITERS_POOL}
     monkeypatch.setenv(env_name("warehouse"), "postgres")
     assert [writers_pool(api) for api in (*APIS, None)] == ["picsart_pipeline", "shotstack_pipeline", None]
+
+
+def test_the_files_run_leaves_the_summaries_to_their_own_runs_on_postgres(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """DuckDB: the summaries follow the files in one run. PostgreSQL: that run holds the Shotstack
+    pool, so the summaries are left to the automation sensor, which runs them beside the loads."""
+    graph = location().resolve_asset_graph()
+    files = [ASSETS_BY_RENDER.to_user_string()]
+    summaries = ["usage/render_usage_daily", "usage/render_usage_summary"]
+    assert sorted(k.to_user_string() for k in files_and_what_follows().resolve(graph)) == files + summaries
+    assert "any_deps_in_progress" in repr(rebuild_condition())
+    monkeypatch.setenv(env_name("warehouse"), "postgres")
+    assert [k.to_user_string() for k in files_and_what_follows().resolve(graph)] == files
+    assert "any_deps_in_progress" not in repr(rebuild_condition()), "summaries go beside loads"
 
 
 SPEND_ALL = """

@@ -8,7 +8,7 @@ from ...lib import inbox_table
 from ...lib.inbox import quarantine, scan
 from ...lib.naming import ASSETS_BY_RENDER, RENDERS, SHOTSTACK
 from ...lib.schedules import SENSOR_INTERVAL_SECONDS, keyed_schedule, sensor_status
-from ...lib.settings import inbox_dir
+from ...lib.settings import DUCKDB, inbox_dir, warehouse_engine
 
 # render ids per run request: however many arrive at once, each run's config stays near 20 KB
 IDS_PER_RUN = 500
@@ -22,6 +22,17 @@ def inbox_runs(render_ids: list[str]) -> list[dg.RunRequest]:
         run_key = "inbox-" + hashlib.sha1(",".join(ids).encode()).hexdigest()[:16]
         requests.append(dg.RunRequest(run_key=run_key, run_config=SHOTSTACK.run_config(render_ids=ids)))
     return requests
+
+
+def files_and_what_follows() -> dg.AssetSelection:
+    """What a `fetch_render_files` run materializes, by engine.
+
+    On DuckDB one writer works at a time, so the summaries follow in the same run. On PostgreSQL
+    the run would hold the Shotstack pipeline's pool while they ran; there the usage automation
+    sensor rebuilds them in runs of their own, beside the next load.
+    """
+    files = dg.AssetSelection.assets(ASSETS_BY_RENDER)
+    return files.downstream() if warehouse_engine() == DUCKDB else files
 
 
 def renders_done(event: dg.EventLogEntry) -> list[str]:
@@ -43,8 +54,8 @@ def defs() -> dg.Definitions:
     )
     fetch_render_files = dg.define_asset_job(
         "fetch_render_files",
-        selection=dg.AssetSelection.assets(ASSETS_BY_RENDER).downstream(),
-        description="Hosted files of renders that just finished, and everything built on them.",
+        selection=files_and_what_follows(),
+        description="Hosted files of renders that just finished, and (on DuckDB) everything built on them.",
     )
     status = sensor_status()
 

@@ -3,11 +3,21 @@
 import dagster as dg
 
 from ...lib.naming import ASSETS_BY_RENDER, BALANCE, RENDERS, USAGE_GROUP
-from ...lib.schedules import sensor_status
-from ...lib.settings import warehouse_engine
+from ...lib.schedules import SENSOR_INTERVAL_SECONDS, sensor_status
+from ...lib.settings import DUCKDB, warehouse_engine
 from ...lib.warehouse import Warehouse, writers_pool
 from . import variants
 from .tables import number, query, rebuild, table_metadata
+
+
+def rebuild_condition() -> dg.AutomationCondition:
+    """Eager: rebuild once an input is loaded. On DuckDB not while another input is still loading,
+    since the run would only queue behind it for the one writer; on PostgreSQL right away, beside
+    that load, and again once it lands."""
+    eager = dg.AutomationCondition.eager()
+    if warehouse_engine() == DUCKDB:
+        return eager
+    return eager.without(~dg.AutomationCondition.any_deps_in_progress())
 
 
 def _usage_asset(deps: list[dg.AssetKey]):
@@ -20,7 +30,7 @@ def _usage_asset(deps: list[dg.AssetKey]):
         group_name=USAGE_GROUP,
         kinds={warehouse_engine(), "sql"},
         deps=deps,
-        automation_condition=dg.AutomationCondition.eager(),
+        automation_condition=rebuild_condition(),
         pool=writers_pool(),
     )
 
@@ -76,7 +86,7 @@ def defs() -> dg.Definitions:
         "usage_automation_sensor",
         target=dg.AssetSelection.groups(USAGE_GROUP),
         default_status=sensor_status(),
-        minimum_interval_seconds=30,
+        minimum_interval_seconds=SENSOR_INTERVAL_SECONDS,
     )
     return dg.Definitions(
         assets=[credit_balance_daily, render_usage_daily, render_usage_summary], sensors=[automation]
