@@ -35,6 +35,12 @@ from .helpers.usage_world import render_id
 from .helpers.webserver import FAST_MONITORING, bin_path, free_port, serve_ui
 
 RENDERS = 100
+# Shotstack answers slowly here, and renders finish over two minutes: each lookup or files run
+# outlasts a sensor tick, runs queue for the Shotstack pool while callbacks keep arriving, and the
+# summary run the automation sensor starts after a load is dequeued beside the next load. With
+# instant answers and renders finishing within 40 s, every run took about 2 s, ticks came 10-15 s
+# apart, and whether two runs overlapped was luck (CI once saw none).
+SLOW_ANSWER_SECONDS = 8.0
 FINISHED = ("SUCCESS", "FAILURE", "CANCELED")
 REPOSITORIES = "{ repositoriesOrError { ... on RepositoryConnection { nodes { name } } } }"
 RUN = "runId jobName status startTime endTime tags { key value }"
@@ -42,7 +48,7 @@ RUNS = "{ runsOrError { ... on Runs { results { " + RUN + " } } } }"
 
 
 def world() -> World:
-    """RENDERS renders finishing over about 40 s from a few seconds after the sandbox starts."""
+    """RENDERS renders finishing over about two minutes from a few seconds after the sandbox starts."""
     made = World()
     for n in range(RENDERS):
         render = Render(
@@ -50,7 +56,7 @@ def world() -> World:
             version="v1",
             edit=edit(length=10 + n % 7),
             created=NOW,
-            ready_at=NOW + timedelta(seconds=5 + n * 0.4),
+            ready_at=NOW + timedelta(seconds=5 + n * 1.2),
             final_status="done",
             render_time_ms=4000 + n,
         )
@@ -124,6 +130,8 @@ def test_every_part_in_its_own_process_loads_each_render_and_file_once(
     home.mkdir()
     config = yaml.safe_load((ROOT / "deploy" / "dagster.yaml").read_text())
     config["run_monitoring"] = {**config["run_monitoring"], **FAST_MONITORING}
+    # the queue looks every second (5 by default): a summary and the next load leave it together
+    config["run_coordinator"]["config"] = {"dequeue_interval_seconds": 1}
     (home / "dagster.yaml").write_text(yaml.safe_dump(config))
     code_port, receiver_port = free_port(), free_port()
     workspace = tmp_path / "workspace.yaml"
@@ -133,6 +141,8 @@ def test_every_part_in_its_own_process_loads_each_render_and_file_once(
     # the clock stands still until every part is up, then the test moves it: no callback is sent
     # before the receiver listens
     sandbox = Sandbox(made, callback_url=callback_url, clock_speed=0.0)
+    for endpoint in ("shotstack.render_get", "shotstack.assets_by_render"):
+        sandbox.set_latency(SLOW_ANSWER_SECONDS, endpoint)
     with ExitStack() as stack:
         stack.enter_context(sandbox.serve())
         env = {
@@ -166,7 +176,7 @@ def test_every_part_in_its_own_process_loads_each_render_and_file_once(
             time.sleep(1)
         monkeypatch.setenv(ENV, warehouse_url)
         warehouse = Warehouse(engine="postgres")
-        deadline = time.monotonic() + 400
+        deadline = time.monotonic() + 700
         found, runs = figures(warehouse), []
         while time.monotonic() < deadline:
             sandbox.clock.advance(1.0)
