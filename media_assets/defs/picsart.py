@@ -51,7 +51,6 @@ def defs() -> dg.Definitions:
                 settings.TABLES,
                 pace,
             )
-            loading.create_empty_tables(pipeline, picsart_source(pace=pace), settings.TABLES, outcome.loaded)
         for loaded in outcome.results.values():
             yield from loaded
         outcome.raise_failures()

@@ -80,8 +80,7 @@ def load(
             load_pending(pipeline)
         return list(runner.run(context=context, dlt_source=make_source(), dlt_pipeline=pipeline))
 
-    results = retry_while_locked(attempt, context.log)
-    return [described(result, stored(pipeline)) for result in results]
+    return retry_while_locked(attempt, context.log)
 
 
 def stored(pipeline: dlt.Pipeline) -> dlt.Pipeline:
@@ -124,23 +123,24 @@ def new_columns(pipeline: dlt.Pipeline, tables: Mapping[str, Mapping[str, Any]])
 
 
 def create_empty_tables(
-    pipeline: dlt.Pipeline, source: DltSource, tables: Tables, resources: Iterable[str]
+    saved: dlt.Pipeline, make_source: Callable[[], DltSource], tables: Tables, resources: Iterable[str]
 ) -> None:
     """Every table of `resources` exists afterwards, even where the API had no rows for it.
 
     dlt creates a table only once it has rows. Checks and summaries reading an empty source (no
     render tracked yet, a brief-only endpoint the service lacks) then find an empty table. The
-    missing ones join the pipeline's schema with their declared columns, the resource's write
-    disposition and key, and dlt's own columns; dlt then creates them in the warehouse.
+    missing ones join the schema of `saved` (the pipeline as `stored` gives it) with their declared
+    columns, the resource's write disposition and key, and dlt's own columns; dlt then creates
+    them in the warehouse. The source, for its hints, is only built when a table is missing.
     """
+    present = set(saved.default_schema.tables) if saved.default_schema_name else set()
+    if all(table in present for resource in resources for table in tables[resource]):
+        return
+    source = make_source()
     name = source.schema.name
-    # the schema as dlt stored it after the load; the running pipeline holds the source's hints only
-    pipeline = dlt.attach(
-        pipeline.pipeline_name, pipelines_dir=pipeline.pipelines_dir, destination=pipeline.destination
-    )
-    if name not in pipeline.schema_names:
+    if name not in saved.schema_names:
         return  # nothing was ever loaded: the next load creates the schema first
-    schema = pipeline.schemas[name]
+    schema = saved.schemas[name]
     added = False
     for resource in resources:
         hints = source.resources[resource].compute_table_schema()
@@ -157,4 +157,4 @@ def create_empty_tables(
             )
             added = True
     if added:
-        retry_while_locked(lambda: pipeline.sync_schema(name), dg.get_dagster_logger())
+        retry_while_locked(lambda: saved.sync_schema(name), dg.get_dagster_logger())

@@ -16,7 +16,7 @@ from dlt.extract import DltSource
 
 from ..sources.pacing import Pace, Tally
 from .errors import causes, explain
-from .loading import Tables, load, new_columns
+from .loading import Tables, create_empty_tables, described, load, new_columns, stored
 from .naming import Api
 
 
@@ -71,19 +71,26 @@ def load_each(
     tables: Tables,
     pace: Pace | None = None,
 ) -> Outcome:
-    """Load `resources` in order, one dlt run each, going on past the ones that fail.
+    """Load `resources` in order, one dlt run each, going on past the ones that fail; then every
+    table of those loaded exists, empty if need be, and every result's columns are described.
 
     A failure that every call would meet (a missing or refused key, no credits) stops at once.
     `endpoints` names each resource's path for errors; `tables` are the tables and columns each
     declares, so columns a load adds beyond them are reported as `new_columns`. With the step's
     `pace`, each resource's results record its requests, 429s, wall time and achieved rate.
     """
-    make_source()  # resolves the settings: a missing key fails here, before any request
+    # resolves the settings: a missing key fails here, before any request; the first load runs it
+    unused = [make_source()]
+
+    def fresh(resource: str) -> DltSource:
+        """A source never run before (dagster #34052), selecting one resource."""
+        return (unused.pop() if unused else make_source()).with_resources(resource)
+
     outcome = Outcome(api)
     for resource in resources:
         before = Tally(pace.tally.requests, pace.tally.throttled) if pace else None
         try:
-            results = load(context, runner, lambda r=resource: make_source().with_resources(r), pipeline)
+            results = load(context, runner, lambda r=resource: fresh(r), pipeline)
         except dg.Failure:
             raise  # the warehouse stayed locked: every other resource would wait in vain too
         except Exception as error:
@@ -117,4 +124,12 @@ def load_each(
             results = [result._replace(metadata={**(result.metadata or {}), **extra}) for result in results]
         outcome.results[resource] = results
         outcome.load_ids[resource] = list(pipeline.last_trace.last_load_info.loads_ids)
+    if outcome.results:
+        # the pipeline as dlt saved it, read once for the whole step
+        saved = stored(pipeline)
+        create_empty_tables(saved, make_source, tables, outcome.loaded)
+        outcome.results = {
+            resource: [described(result, saved) for result in results]
+            for resource, results in outcome.results.items()
+        }
     return outcome

@@ -108,7 +108,6 @@ def defs() -> dg.Definitions:
                 settings.TABLES,
                 pace,
             )
-            loading.create_empty_tables(pipeline, source(), settings.TABLES, outcome.loaded)
         for resource, results in outcome.results.items():
             for result in results:
                 if result.asset_key == RENDERS:
