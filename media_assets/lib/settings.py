@@ -34,8 +34,9 @@ DEFAULTS: dict[str, Any] = {
     "lock_wait_seconds": 600.0,
     # the shared rate-limit budget; empty: rate_limits.sqlite beside the warehouse
     "rate_limit_store": "",
-    # requests each API resource sends at once (render lookups, hosted files, assets by id)
-    "request_workers": 16,
+    # requests each API resource sends at once (render lookups, hosted files, assets by id); the
+    # limiter, not this, keeps them within the published rates
+    "request_workers": 32,
     # the length of the APIs' rate-limit windows, in seconds
     "rate_window_seconds": 60.0,
     # how long a run may wait for rate limits; what is left then is deferred to the next run
