@@ -159,7 +159,9 @@ def speed_rows(tmp: Path, sizes: list[int], latencies: list[float], window: floa
                 env = work.env(sandbox, world, window)
                 first, runs = until_settled(work, env)
                 throttled = refused(sandbox)
-                sandbox.reset_counts()
+            # a sandbox of its own: the project's requests must not spend the reference's window
+            sandbox = Sandbox(world, latency=latency, rate_window_seconds=window)
+            with sandbox.serve():
                 ref = reference_client.load(
                     sandbox.shotstack_base_url, sandbox.shotstack_key, "v1", world.render_ids("v1"), window
                 )
