@@ -305,13 +305,16 @@ def memory_rows(tmp: Path) -> None:
 
 def overhead_row(tmp: Path) -> None:
     world = renders_world(250)
-    walls = {}
+    walls, asked = {}, {}
     for mode in ("dlt", "dagster"):
         sandbox = Sandbox(world)  # a fresh one each: the first load must not spend the second's window
         with sandbox.serve():
             work = Work(tmp, f"overhead-{mode}")
-            walls[mode] = project(mode, work, work.env(sandbox, world, 60.0))["wall_s"]
+            report = project(mode, work, work.env(sandbox, world, 60.0))
+            walls[mode], asked[mode] = report["wall_s"], report["requests"]
     ratio = walls["dagster"] / walls["dlt"]
+    if len(set(asked.values())) != 1:
+        raise RuntimeError(f"Dagster and plain dlt made different requests: {asked}")
     row(
         "250 renders, no latency: Dagster vs plain dlt",
         "60 s",

@@ -20,6 +20,7 @@ def main(mode: str, warehouse: str) -> int:
 
     from media_assets.definitions import defs
     from media_assets.defs.resources import build_resources
+    from media_assets.defs.shotstack.assets import inbox_ids
     from media_assets.lib import loading
     from media_assets.lib.naming import SHOTSTACK
     from media_assets.lib.pace import run_pace
@@ -34,8 +35,10 @@ def main(mode: str, warehouse: str) -> int:
         if mode == "dlt":  # the same two dlt runs the asset makes, without Dagster
             pace = run_pace("shotstack", Warehouse(database=warehouse), lambda line: None)
             pipeline = loading.pipeline(SHOTSTACK, warehouse)
+            inbox = inbox_ids()  # the render ids, as the asset reads them
             for resource_name in ("renders", "assets_by_render"):
-                pipeline.run(shotstack_source(pace=pace, files_ahead=True).with_resources(resource_name))
+                source = shotstack_source(pace=pace, files_ahead=True, inbox_render_ids=inbox)
+                pipeline.run(source.with_resources(resource_name))
             report["requests"], report["429s"] = pace.tally.requests, pace.tally.throttled
         else:
             selection = (
