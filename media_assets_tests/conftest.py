@@ -34,6 +34,7 @@ os.environ["MEDIA_ASSETS__RUN_SECONDS"] = "2"
 
 import dagster as dg  # noqa: E402
 
+from media_assets.lib import rate_buckets  # noqa: E402
 from media_assets.local.sandbox_env import sandbox_env  # noqa: E402
 from media_assets.sandbox import Sandbox, World, WorldSize  # noqa: E402
 
@@ -90,6 +91,7 @@ def postgres() -> Iterator[pg.Cluster]:
     try:
         yield cluster
     finally:
+        rate_buckets.close_all()  # before the server goes, or its pools reconnect for minutes
         pg.stop(cluster)
 
 

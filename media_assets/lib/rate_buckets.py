@@ -27,14 +27,20 @@ _pools: dict[str, Any] = {}
 _lock = threading.Lock()
 
 
-def _close_pools() -> None:
-    """A pool left open keeps reconnecting in the background after its database has gone."""
-    for pool in _pools.values():
-        pool.close()
-    _pools.clear()
+def close_all() -> None:
+    """Stop every limiter's leaking thread, then close the pools: a pool left open keeps
+    reconnecting in the background after its database has gone, and a leaker keeps querying it.
+    The next `limiter()` call makes them anew."""
+    with _lock:
+        for made in _limiters.values():
+            made.close()
+        _limiters.clear()
+        for pool in _pools.values():
+            pool.close()
+        _pools.clear()
 
 
-atexit.register(_close_pools)
+atexit.register(close_all)
 
 
 def _postgres_bucket(dsn: str, table: str, rate: Rate) -> PostgresBucket:
