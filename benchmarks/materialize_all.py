@@ -61,10 +61,7 @@ def materialize_all(folder: Path, module: str, sandbox: Sandbox, env: dict[str, 
     }
     command = [bin_path("dagster-webserver"), "-w", str(workspace(folder, module))]
     with serve_ui(command, env, folder / "webserver.log", workspace=False) as graphql:
-        while not graphql("{ repositoriesOrError { ... on RepositoryConnection { nodes { name } } } }")[
-            "repositoriesOrError"
-        ].get("nodes"):
-            time.sleep(0.5)
+        graphql.wait_for_location()
         started = time.perf_counter()
         run_id = graphql.launch(every_asset())
         status = graphql.wait_for_run(run_id, timeout=600)

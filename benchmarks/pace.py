@@ -79,8 +79,8 @@ class Work:
         folder, where a team tracking thousands keeps them (10,000 ids, 370 KB, are more than one
         environment variable can hold)."""
         clean = {k: v for k, v in os.environ.items() if not k.startswith(("SOURCES__", "MEDIA_ASSETS__"))}
+        inbox = self.dir / "inbox"
         if RENDER_IDS not in more:
-            inbox = self.dir / "inbox"
             inbox.mkdir(exist_ok=True)
             if not any(inbox.iterdir()):
                 append_ids(inbox, world.render_ids("v1"), "benchmark")
@@ -88,7 +88,7 @@ class Work:
             **clean,
             **sandbox_env(sandbox, world),
             RENDER_IDS: "[]",
-            "MEDIA_ASSETS__INBOX_DIR": str(self.dir / "inbox"),
+            "MEDIA_ASSETS__INBOX_DIR": str(inbox),
             "SOURCES__SHOTSTACK_SOURCE__ASSET_IDS": "[]",
             "MEDIA_ASSETS__RATE_WINDOW_SECONDS": str(window),
             "MEDIA_ASSETS__RUN_SECONDS": "3000",

@@ -42,7 +42,6 @@ RENDERS = 100
 # apart, and whether two runs overlapped was luck (CI once saw none).
 SLOW_ANSWER_SECONDS = 8.0
 FINISHED = ("SUCCESS", "FAILURE", "CANCELED")
-REPOSITORIES = "{ repositoriesOrError { ... on RepositoryConnection { nodes { name } } } }"
 RUN = "runId jobName status startTime endTime tags { key value }"
 RUNS = "{ runsOrError { ... on Runs { results { " + RUN + " } } } }"
 
@@ -171,9 +170,7 @@ def test_every_part_in_its_own_process_loads_each_render_and_file_once(
         stack.enter_context(process(daemon, env, tmp_path / "daemon.log"))
         ui = [bin_path("dagster-webserver"), "-w", str(workspace)]
         graphql = stack.enter_context(serve_ui(ui, env, tmp_path / "webserver.log", workspace=False))
-        # the webserver answers before the code server does: wait until the location is loaded
-        while not graphql(REPOSITORIES)["repositoriesOrError"].get("nodes"):
-            time.sleep(1)
+        graphql.wait_for_location()
         monkeypatch.setenv(ENV, warehouse_url)
         warehouse = Warehouse(engine="postgres")
         deadline = time.monotonic() + 700

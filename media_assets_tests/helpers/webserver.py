@@ -29,6 +29,7 @@ mutation Launch($params: ExecutionParams!) {
   }
 }"""
 RUN_STATUS = "query Status($id: ID!) { runOrError(runId: $id) { ... on Run { status } } }"
+REPOSITORIES = "{ repositoriesOrError { ... on RepositoryConnection { nodes { name } } } }"
 RUN_EVENTS = """
 query Events($id: ID!) {
   logsForRun(runId: $id) {
@@ -103,6 +104,16 @@ class GraphQL:
                 return found[0]
             time.sleep(0.5)
         raise TimeoutError(f"run {run_id} logged no such event in {timeout}s")
+
+    def wait_for_location(self, timeout: float = 180) -> None:
+        """Until the code location is loaded: the webserver answers before a separate code server
+        (or a location that fails to load) gives it any repository."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self(REPOSITORIES)["repositoriesOrError"].get("nodes"):
+                return
+            time.sleep(0.5)
+        raise TimeoutError(f"no code location loaded in {timeout}s; see the webserver's log")
 
     def wait_for_run(self, run_id: str, timeout: float = 180) -> str:
         deadline = time.monotonic() + timeout
