@@ -98,6 +98,24 @@ def test_finished_render_sensor_requests_only_newly_done(
     assert meta["renders_looked_up"].value == len(pending)
 
 
+def test_finished_render_sensor_sees_renders_behind_a_later_materialization(
+    frozen: Sandbox, warehouse: str, instance: dg.DagsterInstance
+) -> None:
+    """Renders seen finishing still start a fetch when another renders run lands before the tick."""
+    pending = unfinished(frozen)
+    materialize(warehouse, instance, selection=["shotstack/renders"])
+    first = sensor("finished_renders_sensor").evaluate_tick(dg.build_sensor_context(instance=instance))
+    frozen.clock.advance(3600)
+    materialize(warehouse, instance, selection=["shotstack/renders"])
+    assert latest_renders_metadata(instance)["renders_done"].value, "renders finished in the hour"
+    materialize(warehouse, instance, selection=["shotstack/renders"])  # nothing left to finish
+    assert latest_renders_metadata(instance)["renders_done"].value == []
+    later = sensor("finished_renders_sensor").evaluate_tick(
+        dg.build_sensor_context(instance=instance, cursor=first.cursor)
+    )
+    assert len(later.run_requests) == 1, (pending, later.skip_message)
+
+
 def latest_renders_metadata(instance: dg.DagsterInstance) -> dict:
     event = instance.get_latest_materialization_event(dg.AssetKey(["shotstack", "renders"]))
     return event.asset_materialization.metadata

@@ -35,11 +35,29 @@ def files_and_what_follows() -> dg.AssetSelection:
     return files.downstream() if warehouse_engine() == DUCKDB else files
 
 
+# materializations of `shotstack/renders` one tick of the finished-renders sensor reads at most
+EVENTS_PER_TICK = 1000
+
+
 def renders_done(event: dg.EventLogEntry) -> list[str]:
     """The renders a materialization of `shotstack/renders` saw reach done."""
     materialization = event.asset_materialization
     done = materialization.metadata.get("renders_done") if materialization else None
     return list(done.value) if done is not None else []
+
+
+def done_since(context: dg.SensorEvaluationContext, newest: dg.EventLogEntry) -> list[str]:
+    """Renders seen reaching done by every renders materialization since the sensor's last tick.
+
+    An asset sensor is handed only the newest event: when a refresh lands after an inbox run and
+    before the tick, that refresh's event would hide the renders the inbox run saw finish.
+    """
+    after = int(context.cursor) if context.cursor else None
+    records = context.instance.fetch_materializations(
+        dg.AssetRecordsFilter(asset_key=RENDERS, after_storage_id=after), limit=EVENTS_PER_TICK
+    ).records
+    done = {render for record in records for render in renders_done(record.event_log_entry)}
+    return sorted(done.union(renders_done(newest)))
 
 
 @dg.definitions
@@ -87,9 +105,8 @@ def defs() -> dg.Definitions:
         context: dg.SensorEvaluationContext, asset_event: dg.EventLogEntry
     ) -> dg.RunRequest | dg.SkipReason:
         """Renders just reached done: fetch the files of every done render not settled, and what follows."""
-        done = renders_done(asset_event)
-        if not done:
-            return dg.SkipReason("The newest renders materialization saw no render reach done")
+        if not done_since(context, asset_event):
+            return dg.SkipReason("No renders materialization since the last tick saw a render reach done")
         return dg.RunRequest(run_key=f"finished-renders-{asset_event.run_id}")
 
     return dg.Definitions(
