@@ -12,10 +12,14 @@ import sys
 from pathlib import Path
 
 import dagster as dg
+import dlt
 import pytest
 
 from media_assets.local.sandbox_env import sandbox_env
 from media_assets.sandbox import Sandbox, World, WorldSize
+from media_assets.sources.pacing import Pace
+from media_assets.sources.shotstack import settings as shotstack_settings
+from media_assets.sources.shotstack import shotstack_source
 
 from .helpers import ROOT
 from .helpers.materialize import count, materialize
@@ -59,6 +63,34 @@ def test_a_backlog_bigger_than_a_window_completes_in_one_run_and_no_window_excee
     assert refused(log) == 0
     assert busiest_window(log, "edit/v1", WINDOW) <= 3
     assert busiest_window(log, "serve/v1", WINDOW) <= 6
+
+
+def test_a_source_run_on_its_own_paces_itself(tmp_path: Path) -> None:
+    """A source given a pace of its own process only (no shared store, as outside Dagster) takes
+    every request's permit from one limiter per bucket: nine lookups against 3 Edit calls per
+    window span three windows, and the sandbox refuses none."""
+    world = World.generate(seed=11, size=WorldSize(renders_v1=9, renders_stage=0, pending_share=0.0))
+    sandbox = Sandbox(world, clock_speed=0.0, rate_limit_scale=EDIT_SCALE, rate_window_seconds=WINDOW)
+    limits = {**shotstack_settings.RATE_LIMITS, "edit/v1": 3}
+    pace = Pace(limits, window_seconds=WINDOW, workers=8)
+    pipeline = dlt.pipeline(
+        "standalone_pace",
+        destination=dlt.destinations.duckdb(str(tmp_path / "standalone.duckdb")),
+        pipelines_dir=str(tmp_path / "pipelines"),
+    )
+    with sandbox.serve():
+        source = shotstack_source(
+            api_key=sandbox.shotstack_key,
+            base_url=sandbox.shotstack_base_url,
+            render_ids=world.render_ids("v1"),
+            pace=pace,
+        )
+        pipeline.run(source.with_resources("renders"))
+        log = list(sandbox.limiter.log)
+
+    assert pace.tally.requests == 9
+    assert refused(log) == 0
+    assert busiest_window(log, "edit/v1", WINDOW) <= 3
 
 
 def test_what_the_time_budget_leaves_is_deferred_to_the_next_run(
