@@ -93,6 +93,34 @@ def test_a_source_run_on_its_own_paces_itself(tmp_path: Path) -> None:
     assert busiest_window(log, "edit/v1", WINDOW) <= 3
 
 
+def test_a_slow_answer_widens_the_guard_between_windows(tmp_path: Path) -> None:
+    """A request reaches the API some time after its permit: once answers take 0.15 s, a permit's
+    window becomes the API's plus at least that (never past a tenth of the window), so a call sent
+    late in one window and one sent early in the next cannot meet in one window of the API."""
+    world = World.generate(seed=11, size=WorldSize(renders_v1=4, renders_stage=0, pending_share=0.0))
+    window = 2.0
+    sandbox = Sandbox(world, clock_speed=0.0, latency=0.15, rate_window_seconds=window)
+    pace = Pace(shotstack_settings.RATE_LIMITS, window_seconds=window, workers=2)
+    pipeline = dlt.pipeline(
+        "guarded_pace",
+        destination=dlt.destinations.duckdb(str(tmp_path / "guarded.duckdb")),
+        pipelines_dir=str(tmp_path / "pipelines"),
+    )
+    with sandbox.serve():
+        source = shotstack_source(
+            api_key=sandbox.shotstack_key,
+            base_url=sandbox.shotstack_base_url,
+            render_ids=world.render_ids("v1"),
+            pace=pace,
+        )
+        pipeline.run(source.with_resources("renders"))
+
+    permits = pace.permits(sandbox.shotstack_key, "edit/v1")
+    assert 0.15 <= permits.guard <= 0.1 * window
+    (bucket,) = permits.limiter.buckets()
+    assert [rate.interval for rate in bucket.rates] == [round((window + permits.guard) * 1000)]
+
+
 def test_what_the_time_budget_leaves_is_deferred_to_the_next_run(
     warehouse: str, instance: dg.DagsterInstance, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -11,9 +11,10 @@ the 429 handed to dlt's own retry after one.
 
 import hashlib
 import logging
+import re
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
@@ -28,18 +29,25 @@ from requests.adapters import HTTPAdapter
 logger = logging.getLogger(__name__)
 
 TOO_MANY_REQUESTS = 429
-# a permit's window is this much longer than the API's (a share, and at least a floor in seconds), so
-# jitter between taking a permit and the request reaching the API never puts one more call into a window
+# a permit's window is this much longer than the API's (a share, at least a floor in seconds, and at
+# least the slowest round trip seen so far), so a request that reached the API later than the permit
+# was stamped never puts one more call into a window
 WINDOW_GUARD = 0.02
 WINDOW_GUARD_FLOOR = 0.1
+# the guard is widened only when a round trip exceeds it by this much, and never past this share of
+# the window: an API slow to answer (not to count) would otherwise cost a large part of its limit
+GUARD_STEP_SECONDS = 0.02
+GUARD_CAP = 0.1
 REPORT_EVERY_SECONDS = 5.0
 # a permit is never refused for the time other threads and processes hold the limiter's lock
 LOCK_GRACE_SECONDS = 0.25
 # a permit taken for a thread that then left (its time ran out) is not handed to another this late
 PERMIT_FRESH_SECONDS = 0.02
-# a request's bucket (`picsart`, `edit/v1`, ...); seconds a 429 says to wait, None when it does not say
+# a request's bucket (`picsart`, `edit/v1`, ...); seconds a 429 says to wait, None when it does not say;
+# the resource a request serves (`renders`, `templates`, ...), None when no path of the source matches
 BucketOf = Callable[[PreparedRequest], str]
 WaitHint = Callable[[Response], float | None]
+ResourceOf = Callable[[PreparedRequest], str | None]
 
 
 class RunTimeSpent(RuntimeError):
@@ -51,9 +59,29 @@ def account(key: str) -> str:
     return hashlib.sha256(key.encode()).hexdigest()[:12]
 
 
-def permit_window_ms(window_seconds: float) -> int:
+def guard_seconds(window_seconds: float) -> float:
+    """The guard before any round trip is known: a share of the window, at least the floor."""
+    return max(window_seconds * WINDOW_GUARD, WINDOW_GUARD_FLOOR)
+
+
+def resource_of(paths: Mapping[str, str]) -> ResourceOf:
+    """Which resource a request serves, from each resource's path template (`edit/{version}/render/{id}`):
+    resources loading side by side in one dlt run still get each its own count of requests."""
+    patterns = [
+        (resource, re.compile("(^|/)" + re.sub(r"\\\{[^}]*\\\}", "[^/]+", re.escape(path)) + "$"))
+        for resource, path in paths.items()
+    ]
+
+    def match(request: PreparedRequest) -> str | None:
+        path = request.path_url.split("?")[0]
+        return next((resource for resource, pattern in patterns if pattern.search(path)), None)
+
+    return match
+
+
+def permit_window_ms(window_seconds: float, guard: float | None = None) -> int:
     """The API's window plus the guard, in milliseconds, as pyrate-limiter counts."""
-    return round((window_seconds + max(window_seconds * WINDOW_GUARD, WINDOW_GUARD_FLOOR)) * 1000)
+    return round((window_seconds + max(guard_seconds(window_seconds), guard or 0.0)) * 1000)
 
 
 def in_memory(bucket: str, limit: int, window_seconds: float) -> Limiter:
@@ -69,39 +97,66 @@ class Permits:
     is asked once per batch, not once per request, and its lock is not passed around 32 workers.
     A batch is stamped when it is taken, before any of its requests is sent, so the limiter's
     count is never late.
+
+    A request reaches the API some time after its permit is stamped: on a busy machine or network,
+    hundreds of milliseconds. When an early request of one window arrives late and a request of the
+    next window arrives at once, the API counts both in one window. So the permit window is the
+    API's plus a guard no shorter than the slowest round trip seen (`widen`): a request always
+    arrives before its answer, so no two calls a window apart can meet in one.
     """
 
-    def __init__(self, limiter: Limiter, bucket: str, limit: int) -> None:
+    def __init__(self, limiter: Limiter, bucket: str, limit: int, window_seconds: float) -> None:
         self.limiter, self.bucket, self.limit = limiter, bucket, limit
+        self.window_seconds = window_seconds
+        self.guard = guard_seconds(window_seconds)
         self._head = threading.Lock()
         self._count = threading.Lock()
+        self._widen = threading.Lock()
         self._queued = 0
         self._spare = 0
         self._spare_at = 0.0
 
-    def take(self, timeout: float) -> bool:
-        """A permit, waiting at most `timeout` seconds (-1: as long as it takes)."""
+    def take(self, timeout: float) -> float | None:
+        """A permit, waiting at most `timeout` seconds (-1: as long as it takes): the monotonic time
+        its batch was stamped, or None when the time ran out."""
         with self._count:
             self._queued += 1
         try:
             if not self._head.acquire(timeout=timeout):
-                return False
+                return None
         finally:
             with self._count:
                 self._queued -= 1
         try:
             if self._spare and time.monotonic() - self._spare_at < PERMIT_FRESH_SECONDS:
                 self._spare -= 1
-                return True
+                return self._spare_at
             with self._count:
                 batch = min(1 + self._queued, self.limit)
-            if not self.limiter.try_acquire(self.bucket, weight=batch, timeout=timeout):
-                self._spare = 0
-                return False
+            # a whole batch only when the window has room for it now; else one permit, waited for,
+            # since a batch waits until all of it is free while single permits free one by one
+            if batch == 1 or not self.limiter.try_acquire(self.bucket, weight=batch, timeout=0):
+                batch = 1
+                if not self.limiter.try_acquire(self.bucket, timeout=timeout):
+                    self._spare = 0
+                    return None
             self._spare, self._spare_at = batch - 1, time.monotonic()
-            return True
+            return self._spare_at
         finally:
             self._head.release()
+
+    def widen(self, round_trip: float) -> None:
+        """Make the guard at least `round_trip` seconds, the time from a stamp to its answer."""
+        wanted = min(round_trip, self.window_seconds * GUARD_CAP)
+        if wanted < self.guard + GUARD_STEP_SECONDS:
+            return
+        with self._widen:
+            if wanted < self.guard + GUARD_STEP_SECONDS:
+                return
+            self.guard = wanted
+            rate = Rate(self.limit, permit_window_ms(self.window_seconds, wanted))
+            for bucket in self.limiter.buckets():
+                bucket.rates = [rate]  # the bucket's stamps stay; only the span they are counted in grows
 
 
 @dataclass
@@ -112,8 +167,13 @@ class Tally:
     throttled: int = 0  # 429s received
     started: float = field(default_factory=time.monotonic)
 
-    def metadata(self) -> dict[str, float | int]:
-        wall = time.monotonic() - self.started
+    def add(self, status: int) -> None:
+        self.requests += 1
+        self.throttled += status == TOO_MANY_REQUESTS
+
+    def metadata(self, wall: float | None = None) -> dict[str, float | int]:
+        """The counts, and the rate over `wall` seconds (by default, since the tally started)."""
+        wall = time.monotonic() - self.started if wall is None else wall
         return {
             "requests": self.requests,
             "rate_limited_429s": self.throttled,
@@ -137,6 +197,7 @@ class Pace:
     limiter_for: Callable[[str, int, float], Limiter] = in_memory
     report: Callable[[str], None] = logger.info
     tally: Tally = field(default_factory=Tally)
+    by_resource: dict[str, Tally] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
     _reported: float = 0.0
     _ahead: dict[str, Future[Any]] = field(default_factory=dict)
@@ -159,20 +220,28 @@ class Pace:
             if name not in self._permits:
                 limit = self.limits[bucket]
                 limiter = self.limiter_for(name, limit, self.window_seconds)
-                self._permits[name] = Permits(limiter, bucket, limit)
+                self._permits[name] = Permits(limiter, bucket, limit, self.window_seconds)
             return self._permits[name]
 
-    def count(self, status: int) -> None:
+    def count(self, status: int, resource: str | None) -> None:
         with self._lock:
-            self.tally.requests += 1
-            self.tally.throttled += status == TOO_MANY_REQUESTS
+            self.tally.add(status)
+            if resource is not None:
+                self.by_resource.setdefault(resource, Tally()).add(status)
 
-    def session(self, key: str, bucket_of: BucketOf, wait_hint: WaitHint) -> Session:
-        """dlt's retrying session, with every attempt paced below the retry."""
+    def spent(self, resource: str) -> Tally:
+        """What `resource`'s requests cost so far in this run."""
+        with self._lock:
+            return self.by_resource.get(resource, Tally())
+
+    def session(
+        self, key: str, bucket_of: BucketOf, wait_hint: WaitHint, resource_of: ResourceOf = lambda _: None
+    ) -> Session:
+        """dlt's retrying session, with every attempt paced below the retry and counted for its resource."""
         client = Client(raise_for_status=False, max_connections=self.workers)
         client.update_from_config(resolve_configuration(RuntimeConfiguration()))
         session = client.session
-        adapter = PacedAdapter(self, key, bucket_of, wait_hint, pool_maxsize=self.workers)
+        adapter = PacedAdapter(self, key, bucket_of, wait_hint, resource_of, pool_maxsize=self.workers)
         session.mount("http://", adapter)
         session.mount("https://", adapter)
         return session
@@ -213,24 +282,29 @@ class PacedAdapter(HTTPAdapter):
         key: str,
         bucket_of: BucketOf,
         wait_hint: WaitHint,
+        resource_of: ResourceOf,
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
         self.pace, self.key, self.bucket_of, self.wait_hint = pace, key, bucket_of, wait_hint
+        self.resource_of = resource_of
 
     def send(self, request: PreparedRequest, *args: Any, **kwargs: Any) -> Response:  # type: ignore[override]
         bucket = self.bucket_of(request)
+        resource = self.resource_of(request)
         permits = self.pace.permits(self.key, bucket)
         while True:
             left = self.pace.left()
             timeout = -1 if left is None else max(left, 0.0) + LOCK_GRACE_SECONDS
-            if not permits.take(timeout):
+            stamped = permits.take(timeout)
+            if stamped is None:
                 raise RunTimeSpent(
                     f"the run's time budget ([media_assets] run_seconds, {self.pace.run_seconds:g} s) "
                     f"ran out while {request.path_url.split('?')[0]} waited for the {bucket} rate limit"
                 )
             response = super().send(request, *args, **kwargs)
-            self.pace.count(response.status_code)
+            permits.widen(time.monotonic() - stamped)
+            self.pace.count(response.status_code, resource)
             if response.status_code != TOO_MANY_REQUESTS:
                 return response
             hint = self.wait_hint(response)
