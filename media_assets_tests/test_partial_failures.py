@@ -118,3 +118,44 @@ def test_malformed_trending_body_keeps_the_balance_snapshot(
     assert materialize(warehouse, instance, selection=dg.AssetSelection.groups("picsart")).success
     assert ids(warehouse, "picsart_data.image_trending") == sorted(i["id"] for i in picsart.trending)
     assert len(rows(warehouse, "select * from picsart_data.balance")) == 2
+
+
+def overlapped(spans: list[tuple[str, float, float]], one: str, other: str) -> bool:
+    """Whether a request to `one` was in the sandbox while a request to `other` was."""
+    return any(
+        a_in < b_out and b_in < a_out
+        for name_a, a_in, a_out in spans
+        if name_a == one
+        for name_b, b_in, b_out in spans
+        if name_b == other
+    )
+
+
+def test_a_steps_resources_load_in_one_dlt_run_with_the_lists_side_by_side(
+    still: Sandbox, warehouse: str, instance: dg.DagsterInstance
+) -> None:
+    """Every Shotstack asset of a step comes from one dlt run, and the list endpoints are asked at
+    once: each answers after half a second, and their requests overlap in the sandbox, each other's
+    and the render lookups'. The files of the renders found done follow in the same run."""
+    for endpoint in ("shotstack.templates", "shotstack.sources"):
+        still.set_latency(0.5, endpoint)
+    result = materialize(warehouse, instance, selection=dg.AssetSelection.groups("shotstack"))
+
+    events = result.asset_materializations_for_node("shotstack")
+    assert {e.asset_key.to_user_string() for e in events} == keys("shotstack")
+    assert len({e.metadata["started_at"].value for e in events}) == 1, "one dlt run for the step"
+    assert overlapped(still.spans, "shotstack.templates", "shotstack.sources")
+    assert overlapped(still.spans, "shotstack.templates", "shotstack.render_get")
+    for table, wanted in shotstack_rows(still).items():
+        assert loaded_shotstack_rows(warehouse, table) == wanted, table
+    # each asset records its own requests, though they went side by side in one run
+    now = still.clock.now()
+    done = [r for r in still.world.renders if r.version == "v1" and r.status_at(now) == "done"]
+    requests = {e.asset_key.path[-1]: e.metadata["requests"].value for e in events}
+    assert requests == {
+        "renders": 6,
+        "assets_by_render": len(done),
+        "templates": 1,
+        "ingest_sources": 1,
+        "assets": 3,
+    }

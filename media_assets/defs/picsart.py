@@ -9,7 +9,7 @@ from ..lib import loading
 from ..lib.errors import explained
 from ..lib.naming import BALANCE, PICSART
 from ..lib.pace import run_pace
-from ..lib.partial import load_each
+from ..lib.partial import load_resources
 from ..lib.schedules import keyed_schedule
 from ..lib.translator import PICSART_TRANSLATOR
 from ..lib.warehouse import Warehouse, writers_pool
@@ -38,8 +38,8 @@ def defs() -> dg.Definitions:
         chosen = [r for r in settings.TABLES if r in loading.selected(context)]
         pace = run_pace("picsart", warehouse, context.log.info)
         with explained("Picsart", PICSART.source):
-            # one dlt run per resource: a bad trending page must not cost the balance snapshot
-            outcome = load_each(
+            # the snapshot in a run of its own: a bad trending page must not cost it
+            outcome = load_resources(
                 context,
                 dlt,
                 lambda: picsart_source(pace=pace),
@@ -50,6 +50,7 @@ def defs() -> dg.Definitions:
                 settings.PATHS,
                 settings.TABLES,
                 pace,
+                alone=("balance",),
             )
         for loaded in outcome.results.values():
             yield from loaded

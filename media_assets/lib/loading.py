@@ -103,9 +103,15 @@ def described(result: dg.MaterializeResult, pipeline: dlt.Pipeline) -> dg.Materi
     return result._replace(metadata=metadata)
 
 
+def owns(tables: Mapping[str, Any], table: str) -> bool:
+    """Whether `table` is one of a resource's `tables` or a table nested in one (`name__child`)."""
+    return any(table == name or table.startswith(f"{name}__") for name in tables)
+
+
 def new_columns(pipeline: dlt.Pipeline, tables: Mapping[str, Mapping[str, Any]]) -> list[str]:
-    """Columns the pipeline's last load added that `tables` ({table: columns}) do not declare, as
-    `table.column`: fields the API began to send, or sent in another type (a variant column).
+    """Columns the pipeline's last load added to a resource's `tables` ({table: columns}) that they
+    do not declare, as `table.column`: fields the API began to send, or sent in another type (a
+    variant column). Tables of other resources loaded in the same run are not looked at.
 
     dlt restores the schema stored in the warehouse before each run, so its schema update lists only
     what this load changed there; a field dropped by the API is not a change, its column stays.
@@ -115,7 +121,7 @@ def new_columns(pipeline: dlt.Pipeline, tables: Mapping[str, Mapping[str, Any]])
         f"{table}.{column}"
         for package in (info.load_packages if info else [])
         for table, update in package.schema_update.items()
-        if not table.startswith(DLT_PREFIX)
+        if not table.startswith(DLT_PREFIX) and owns(tables, table)
         for column in update.get("columns", {})
         if not column.startswith(DLT_PREFIX) and column not in tables.get(table, {})
     }
@@ -127,26 +133,34 @@ def create_empty_tables(
 ) -> None:
     """Every table of `resources` exists afterwards, even where the API had no rows for it.
 
-    dlt creates a table only once it has rows. Checks and summaries reading an empty source (no
-    render tracked yet, a brief-only endpoint the service lacks) then find an empty table. The
-    missing ones join the schema of `saved` (the pipeline as `stored` gives it) with their declared
-    columns, the resource's write disposition and key, and dlt's own columns; dlt then creates
-    them in the warehouse. The source, for its hints, is only built when a table is missing.
+    dlt creates a table only once it has rows, and when several resources load in one run it
+    stores a schema that names the empty ones too, so the schema cannot tell which exist. Checks
+    and summaries reading an empty source (no render tracked yet, a brief-only endpoint the service
+    lacks) then find no table. So the warehouse is asked which are missing; those join the schema
+    of `saved` (the pipeline as `stored` gives it) with their declared columns, the resource's write
+    disposition and key, and dlt's own columns, and dlt creates them. The source, for its hints, is
+    only built when a table is missing.
     """
-    present = set(saved.default_schema.tables) if saved.default_schema_name else set()
-    if all(table in present for resource in resources for table in tables[resource]):
+    name = saved.default_schema_name
+    if name is None:
+        return  # nothing was ever loaded: the next load creates the schema first
+    log = dg.get_dagster_logger()
+    wanted = [table for resource in resources for table in tables[resource]]
+
+    def missing() -> list[str]:
+        with saved.destination_client(name) as client:
+            return [table for table, columns in client.get_storage_tables(wanted) if not columns]
+
+    absent = retry_while_locked(missing, log)
+    if not absent:
         return
     source = make_source()
-    name = source.schema.name
-    if name not in saved.schema_names:
-        return  # nothing was ever loaded: the next load creates the schema first
     schema = saved.schemas[name]
-    added = False
     for resource in resources:
         hints = source.resources[resource].compute_table_schema()
         key = set(get_columns_names_with_prop(hints, "primary_key"))
         for table, columns in tables[resource].items():
-            if table in schema.tables:
+            if table not in absent:
                 continue
             declared = [
                 {"name": column, **hint, **({"primary_key": True} if column in key else {})}
@@ -155,6 +169,12 @@ def create_empty_tables(
             schema.update_table(
                 new_table(table, write_disposition=hints.get("write_disposition"), columns=declared)
             )
-            added = True
-    if added:
-        retry_while_locked(lambda: saved.sync_schema(name), dg.get_dagster_logger())
+    saved.schemas.save_schema(schema)  # a new version: the destination stores only a saved schema
+
+    def create() -> None:
+        # forced: the schema stored by the load may already name these tables, with no DDL run for them
+        with saved.destination_client(name) as client:
+            client.initialize_storage()
+            client.update_stored_schema(only_tables=absent, force=True)
+
+    retry_while_locked(create, log)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import Awaitable, Callable
 from email.utils import format_datetime
 
@@ -45,13 +46,17 @@ def _counted(sb: SandboxState, name: str, call: Endpoint) -> Endpoint:
     apply latency, then run the gate."""
 
     async def endpoint(request: Request) -> Response:
+        arrived = time.monotonic()
         if name in ENDPOINT_NAMES:
             sb.counts[name] += 1
             sb.last_headers[name] = dict(request.headers)  # names in lower case, as ASGI gives them
         delay = sb.latency_for(name)
         if delay > 0:
             await asyncio.sleep(delay)
-        return _dated(sb, await call(request))
+        response = _dated(sb, await call(request))
+        if name in ENDPOINT_NAMES:
+            sb.spans.append((name, arrived, time.monotonic()))
+        return response
 
     return endpoint
 

@@ -47,6 +47,8 @@ class SandboxState:
         self.render_fields_added: dict[str, Any] = {}
         self.render_fields_removed: set[str] = set()
         self.counts: Counter[str] = Counter()
+        # (endpoint, arrived, answered) on the monotonic clock: which requests overlapped
+        self.spans: list[tuple[str, float, float]] = []
         # the headers of the latest request to each named endpoint, so tests can see what clients send
         self.last_headers: dict[str, dict[str, str]] = {}
         self.balance_calls = 0
@@ -94,5 +96,6 @@ class SandboxState:
     def reset_counts(self) -> None:
         """Forget request counts, the headers last seen and the rate limiter's log."""
         self.counts.clear()
+        self.spans.clear()
         self.last_headers.clear()
         self.limiter.log.clear()

@@ -12,7 +12,7 @@ from ...lib.errors import explained
 from ...lib.inbox import scan
 from ...lib.naming import RENDERS, SHOTSTACK
 from ...lib.pace import run_pace
-from ...lib.partial import load_each
+from ...lib.partial import load_resources
 from ...lib.settings import inbox_dir
 from ...lib.translator import SHOTSTACK_TRANSLATOR
 from ...lib.warehouse import Warehouse, writers_pool
@@ -92,11 +92,11 @@ def defs() -> dg.Definitions:
             # the whole inbox, every refresh: an id whose sensor run failed is looked up later
             return shotstack_source(inbox_render_ids=inbox, files_ahead=ahead, pace=pace)
 
-        # renders load first, so the hosted files of renders that just finished follow in this run;
-        # one dlt run each, so a 429 on templates does not cost the renders already fetched
+        # one dlt run, the lists side by side with the lookups and the hosted files of renders that
+        # just finished last; after a fault, one run each, so a 429 on templates fails templates only
         order = [r for r in settings.TABLES if r in lookups] + [r for r in (FILES,) if r in chosen]
         with explained("Shotstack", SHOTSTACK.source):
-            outcome = load_each(
+            outcome = load_resources(
                 context,
                 dlt,
                 source,

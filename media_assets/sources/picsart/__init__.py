@@ -15,7 +15,7 @@ from dlt.sources.rest_api import rest_api_resources
 from requests import Response
 
 from ..keys import usable_key
-from ..pacing import Pace
+from ..pacing import Pace, resource_of
 from . import settings
 
 logger = logging.getLogger(__name__)
@@ -84,7 +84,9 @@ def picsart_source(
     auth = APIKeyAuth(name=settings.API_KEY_HEADER, api_key=key, location="header")
     headers = {"Accept": "application/json"}
     pace = pace or Pace(settings.RATE_LIMITS)
-    session = pace.session(key, lambda request: settings.RATE_BUCKET, _reset_wait)
+    session = pace.session(
+        key, lambda request: settings.RATE_BUCKET, _reset_wait, resource_of(settings.PATHS)
+    )
     client = RESTClient(base_url=base_url, headers=headers, auth=auth, session=session)
 
     @dlt.resource(
@@ -103,4 +105,6 @@ def picsart_source(
             "resources": _resource_configs(image_search_query),
         }
     )
-    return [balance(), *catalogue]
+    # each list in dlt's worker threads, side by side with the other resources of the run (rest_api's
+    # own `parallelized` option is lost when it binds the resource)
+    return [balance(), *(resource.parallelize() for resource in catalogue)]

@@ -14,7 +14,7 @@ from dlt.sources.rest_api import rest_api_resources
 from requests import PreparedRequest, Response
 
 from ..keys import usable_key
-from ..pacing import Pace
+from ..pacing import Pace, resource_of
 from . import settings
 from .helpers import unwrap_attributes
 from .renders import done_renders, hosted_assets, render_lookups
@@ -110,7 +110,7 @@ def shotstack_source(
     auth = APIKeyAuth(name=settings.API_KEY_HEADER, api_key=key, location="header")
     headers = {"Accept": "application/json"}
     pace = pace or Pace(settings.RATE_LIMITS)
-    session = pace.session(key, _bucket, _no_hint)
+    session = pace.session(key, _bucket, _no_hint, resource_of(settings.PATHS))
     client = RESTClient(base_url=base_url, headers=headers, auth=auth, session=session)
 
     wanted = [*render_ids, *inbox_render_ids]
@@ -122,4 +122,7 @@ def shotstack_source(
             "resources": [_ids("asset_ids", asset_ids), *_resource_configs(version)],
         }
     )
-    return [renders, assets_by_render, *lookups]
+    # the lists first, each in dlt's worker threads (rest_api's own `parallelized` option is lost
+    # when it binds the resource), so they go while the lookups run; the hosted files last, once
+    # the lookups found which renders are done (dlt's `fifo` order, .dlt/config.toml)
+    return [*(resource.parallelize() for resource in lookups), renders, assets_by_render]
