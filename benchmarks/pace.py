@@ -16,6 +16,7 @@ import argparse
 import json
 import os
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -143,18 +144,38 @@ def renders_world(n: int, pending: float = 0.0) -> World:
     return World.generate(seed=SEED, size=WorldSize(renders_v1=n, renders_stage=0, pending_share=pending))
 
 
-def speed_rows(tmp: Path, sizes: list[int], latencies: list[float], window: float) -> None:
+def project_once(tmp: Path, name: str, world: World, latency: float, window: float) -> tuple[dict, int, int]:
+    """The project's first run on a fresh sandbox and warehouse: its report, runs until settled, 429s."""
+    sandbox = Sandbox(world, latency=latency, rate_window_seconds=window)
+    with sandbox.serve():
+        work = Work(tmp, name)
+        first, runs = until_settled(work, work.env(sandbox, world, window))
+        return first, runs, refused(sandbox)
+
+
+def reference_once(world: World, latency: float, window: float) -> dict:
+    """The reference client on a sandbox of its own: the project's requests must not spend its window."""
+    sandbox = Sandbox(world, latency=latency, rate_window_seconds=window)
+    with sandbox.serve():
+        return reference_client.load(
+            sandbox.shotstack_base_url, sandbox.shotstack_key, "v1", world.render_ids("v1"), window
+        )
+
+
+def speed_rows(tmp: Path, sizes: list[int], latencies: list[float], window: float, repeat: int) -> None:
+    """Rows whose bound is under 30 s take the median of `repeat` runs of each, project and reference
+    taking turns, so a hiccup of this noisy machine in one run does not decide the row."""
     fixed = {}
     for latency in latencies:
-        world = renders_world(0)
-        sandbox = Sandbox(world, latency=latency, rate_window_seconds=window)
-        with sandbox.serve():
-            work = Work(tmp, f"empty-{latency}")
-            fixed[latency] = project("dagster", work, work.env(sandbox, world, window))["wall_s"]
+        walls = [
+            project_once(tmp, f"empty-{latency}-{k}", renders_world(0), latency, window)[0]["wall_s"]
+            for k in range(repeat)
+        ]
+        fixed[latency] = statistics.median(walls)
         row(
             f"fixed cost: empty world, {latency} s latency",
             f"{window:g} s",
-            f"{fixed[latency]:.2f} s",
+            f"{fixed[latency]:.2f} s" + (f" (median of {repeat})" if repeat > 1 else ""),
             "",
             "",
             "",
@@ -164,32 +185,30 @@ def speed_rows(tmp: Path, sizes: list[int], latencies: list[float], window: floa
         )
     for n in sizes:
         world = renders_world(n)
+        limit = bound(world, window)
+        times = 1 if limit >= 30 else repeat
         for latency in latencies:
-            sandbox = Sandbox(world, latency=latency, rate_window_seconds=window)
-            with sandbox.serve():
-                work = Work(tmp, f"n{n}-{latency}")
-                env = work.env(sandbox, world, window)
-                first, runs = until_settled(work, env)
-                throttled = refused(sandbox)
-            # a sandbox of its own: the project's requests must not spend the reference's window
-            sandbox = Sandbox(world, latency=latency, rate_window_seconds=window)
-            with sandbox.serve():
-                ref = reference_client.load(
-                    sandbox.shotstack_base_url, sandbox.shotstack_key, "v1", world.render_ids("v1"), window
-                )
-            limit = bound(world, window)
+            mine, theirs, runs, throttled, ref_throttled = [], [], 1, 0, 0
+            for k in range(times):
+                first, settled, refusals = project_once(tmp, f"n{n}-{latency}-{k}", world, latency, window)
+                ref = reference_once(world, latency, window)
+                mine.append(first["wall_s"])
+                theirs.append(ref["wall_s"])
+                runs, throttled = max(runs, settled), throttled + refusals
+                ref_throttled += ref["429s"]
+            wall, ref_wall = statistics.median(mine), statistics.median(theirs)
             if limit >= 30:
-                ratio, target = first["wall_s"] / ref["wall_s"], "<= 1.15x reference"
+                ratio, target = wall / ref_wall, "<= 1.15x reference"
             else:
-                ratio = (first["wall_s"] - fixed[latency]) / ref["wall_s"]
+                ratio = (wall - fixed[latency]) / ref_wall
                 target = "above fixed cost <= 1.15x reference"
             row(
                 f"{n} renders, {latency} s latency",
                 f"{window:g} s",
-                f"{first['wall_s']:.2f} s",
-                f"reference {ref['wall_s']:.2f} s, bound {limit:g} s",
+                f"{wall:.2f} s" + (f" (median of {times})" if times > 1 else ""),
+                f"reference {ref_wall:.2f} s, bound {limit:g} s",
                 f"{ratio:.2f}x",
-                f"{throttled} (reference {ref['429s']})",
+                f"{throttled} (reference {ref_throttled})",
                 str(runs),
                 target + ", 0 429s, 1 run",
                 ratio <= 1.15 and throttled == 0 and runs == 1,
@@ -335,13 +354,16 @@ def main() -> int:
     )
     parser.add_argument("--sizes", type=int, nargs="+", default=[250, 1000, 10_000])
     parser.add_argument("--latencies", type=float, nargs="+", default=[0.05, 0.2])
+    parser.add_argument(
+        "--repeat", type=int, default=3, help="runs per row whose bound is under 30 s; the median is quoted"
+    )
     parser.add_argument("--no-real-window", action="store_true", help="skip the 1000 renders at 60 s row")
     parser.add_argument("--no-memory", action="store_true", help="skip the image_search peak RSS rows")
     args = parser.parse_args()
 
     tmp = Path(tempfile.mkdtemp(prefix="media-assets-pace-"))
     started = time.monotonic()
-    speed_rows(tmp, args.sizes, args.latencies, args.window)
+    speed_rows(tmp, args.sizes, args.latencies, args.window, args.repeat)
     concurrent_row(tmp, args.window)
     incremental_rows(tmp, args.window)
     overhead_row(tmp)

@@ -41,8 +41,9 @@ GUARD_CAP = 0.1
 REPORT_EVERY_SECONDS = 5.0
 # a permit is never refused for the time other threads and processes hold the limiter's lock
 LOCK_GRACE_SECONDS = 0.25
-# a permit taken for a thread that then left (its time ran out) is not handed to another this late
-PERMIT_FRESH_SECONDS = 0.02
+# a permit taken for a thread that then left (its time ran out) is not handed to another this late; a
+# queued thread may wait this long for the GIL among 64 busy threads, and a permit it drops is spent
+PERMIT_FRESH_SECONDS = 0.5
 # a request's bucket (`picsart`, `edit/v1`, ...); seconds a 429 says to wait, None when it does not say;
 # the resource a request serves (`renders`, `templates`, ...), None when no path of the source matches
 BucketOf = Callable[[PreparedRequest], str]
@@ -111,7 +112,7 @@ class Permits:
         self.guard = guard_seconds(window_seconds)
         self._head = threading.Lock()
         self._count = threading.Lock()
-        self._widen = threading.Lock()
+        self._wanted = 0.0
         self._queued = 0
         self._spare = 0
         self._spare_at = 0.0
@@ -131,6 +132,7 @@ class Permits:
             if self._spare and time.monotonic() - self._spare_at < PERMIT_FRESH_SECONDS:
                 self._spare -= 1
                 return self._spare_at
+            self._apply_guard()
             with self._count:
                 batch = min(1 + self._queued, self.limit)
             # a whole batch only when the window has room for it now; else one permit, waited for,
@@ -146,17 +148,22 @@ class Permits:
             self._head.release()
 
     def widen(self, round_trip: float) -> None:
-        """Make the guard at least `round_trip` seconds, the time from a stamp to its answer."""
+        """Make the guard at least `round_trip` seconds, the time from a stamp to its answer, from
+        the next permit on."""
         wanted = min(round_trip, self.window_seconds * GUARD_CAP)
-        if wanted < self.guard + GUARD_STEP_SECONDS:
+        with self._count:
+            self._wanted = max(self._wanted, wanted)
+
+    def _apply_guard(self) -> None:
+        """The widened guard, set by the thread at the head of the queue: it alone asks the limiter,
+        so the bucket's rates never change under one of its calls. Its stamps stay; only the span
+        they are counted in grows."""
+        if self._wanted < self.guard + GUARD_STEP_SECONDS:
             return
-        with self._widen:
-            if wanted < self.guard + GUARD_STEP_SECONDS:
-                return
-            self.guard = wanted
-            rate = Rate(self.limit, permit_window_ms(self.window_seconds, wanted))
-            for bucket in self.limiter.buckets():
-                bucket.rates = [rate]  # the bucket's stamps stay; only the span they are counted in grows
+        self.guard = self._wanted
+        rate = Rate(self.limit, permit_window_ms(self.window_seconds, self.guard))
+        for bucket in self.limiter.buckets():
+            bucket.rates = [rate]
 
 
 @dataclass
