@@ -20,12 +20,14 @@ from ..sources.picsart import picsart_source, settings
 def defs() -> dg.Definitions:
     """Built when the location loads: a shape-only source, so no key is needed until a run."""
 
+    shape = picsart_source(
+        api_key=loading.SHAPE_ONLY_KEY,
+        base_url=settings.BASE_URL,
+        image_search_query=settings.IMAGE_SEARCH_QUERY,
+    )
+
     @dlt_assets(
-        dlt_source=picsart_source(
-            api_key=loading.SHAPE_ONLY_KEY,
-            base_url=settings.BASE_URL,
-            image_search_query=settings.IMAGE_SEARCH_QUERY,
-        ),
+        dlt_source=shape,
         dlt_pipeline=None,
         name=PICSART.op,
         dagster_dlt_translator=PICSART_TRANSLATOR,
@@ -43,6 +45,7 @@ def defs() -> dg.Definitions:
                 context,
                 dlt,
                 lambda: picsart_source(pace=pace),
+                shape,
                 pipeline,
                 chosen,
                 PICSART,

@@ -129,7 +129,7 @@ def new_columns(pipeline: dlt.Pipeline, tables: Mapping[str, Mapping[str, Any]])
 
 
 def create_empty_tables(
-    saved: dlt.Pipeline, make_source: Callable[[], DltSource], tables: Tables, resources: Iterable[str]
+    saved: dlt.Pipeline, shape: DltSource, tables: Tables, resources: Iterable[str]
 ) -> None:
     """Every table of `resources` exists afterwards, even where the API had no rows for it.
 
@@ -138,8 +138,8 @@ def create_empty_tables(
     and summaries reading an empty source (no render tracked yet, a brief-only endpoint the service
     lacks) then find no table. So the warehouse is asked which are missing; those join the schema
     of `saved` (the pipeline as `stored` gives it) with their declared columns, the resource's write
-    disposition and key, and dlt's own columns, and dlt creates them. The source, for its hints, is
-    only built when a table is missing.
+    disposition and key (from `shape`, the location's shape-only source, which sends nothing), and
+    dlt's own columns, and dlt creates them.
     """
     name = saved.default_schema_name
     if name is None:
@@ -154,10 +154,9 @@ def create_empty_tables(
     absent = retry_while_locked(missing, log)
     if not absent:
         return
-    source = make_source()
     schema = saved.schemas[name]
     for resource in resources:
-        hints = source.resources[resource].compute_table_schema()
+        hints = shape.resources[resource].compute_table_schema()
         key = set(get_columns_names_with_prop(hints, "primary_key"))
         for table, columns in tables[resource].items():
             if table not in absent:

@@ -73,6 +73,7 @@ def load_resources(
     context: dg.AssetExecutionContext,
     runner: DagsterDltResource,
     make_source: Callable[[], DltSource],
+    shape: DltSource,
     pipeline: dlt.Pipeline,
     resources: Sequence[str],
     api: Api,
@@ -88,7 +89,8 @@ def load_resources(
     Those in `alone` load first, each in a run of its own: what they fetch cannot be fetched again
     (a balance snapshot taken at this moment), so it must not be thrown away with another's fault.
     A failure that every call would meet (a missing or refused key, no credits) stops at once.
-    `endpoints` names each resource's path for errors; `tables` are the tables and columns each
+    `shape` is the location's shape-only source, for table hints; `endpoints` names each resource's
+    path for errors; `tables` are the tables and columns each
     declares, so columns a load adds beyond them are reported as `new_columns`. With the step's
     `pace`, each resource's results record its requests, 429s, the load's wall time and the rate.
     """
@@ -176,7 +178,7 @@ def load_resources(
     if outcome.results:
         # the pipeline as dlt saved it, read once for the whole step
         saved = stored(pipeline)
-        create_empty_tables(saved, make_source, tables, outcome.loaded)
+        create_empty_tables(saved, shape, tables, outcome.loaded)
         outcome.results = {
             resource: [described(result, saved) for result in results]
             for resource, results in outcome.results.items()

@@ -60,14 +60,16 @@ def inbox_ids() -> list[str]:
 def defs() -> dg.Definitions:
     """Built when the location loads: a shape-only source, so no key is needed until a run."""
 
+    shape = shotstack_source(
+        api_key=loading.SHAPE_ONLY_KEY,
+        base_url=settings.BASE_URL,
+        version=settings.VERSION,
+        render_ids=(),
+        asset_ids=(),
+    )
+
     @dlt_assets(
-        dlt_source=shotstack_source(
-            api_key=loading.SHAPE_ONLY_KEY,
-            base_url=settings.BASE_URL,
-            version=settings.VERSION,
-            render_ids=(),
-            asset_ids=(),
-        ),
+        dlt_source=shape,
         dlt_pipeline=None,
         name=SHOTSTACK.op,
         dagster_dlt_translator=SHOTSTACK_TRANSLATOR,
@@ -100,6 +102,7 @@ def defs() -> dg.Definitions:
                 context,
                 dlt,
                 source,
+                shape,
                 pipeline,
                 order,
                 SHOTSTACK,

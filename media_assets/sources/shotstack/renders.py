@@ -118,8 +118,14 @@ def render_lookups(
         wanted = [i for i in dict.fromkeys([*render_ids, *pending]) if known.get(i) not in SETTLED]
 
         def lookup(render_id: str) -> Response | None:
+            """The render's answer; when it is done, its files are asked for at once, from this
+            worker, rather than when the answers reach the extract in order."""
             path = settings.RENDER_PATH.format(version=version, id=render_id)
-            return _paced(client, path, params=settings.RENDER_PARAMS)
+            response = _paced(client, path, params=settings.RENDER_PARAMS)
+            answered = files_ahead and response is not LIMITED and response.status_code == 200
+            if answered and response.json()[settings.RENDER_SELECTOR].get("status") == "done":
+                pace.ahead(render_id, lambda: _files_of(client, version, render_id))
+            return response
 
         deferred = 0
         for render_id, response in _concurrently(pace, "renders", wanted, lookup):
@@ -149,8 +155,6 @@ def render_lookups(
                 response.raise_for_status()
                 row = {**response.json()[settings.RENDER_SELECTOR], "version": version}
                 status = row["status"]
-                if files_ahead and status == "done":
-                    pace.ahead(render_id, lambda i=render_id: _files_of(client, version, i))
                 yield row
             known[render_id] = status
         if deferred:
