@@ -217,11 +217,7 @@ def speed_rows(tmp: Path, sizes: list[int], latencies: list[float], window: floa
 
 def real_window_row(tmp: Path) -> None:
     world = renders_world(1000)
-    sandbox = Sandbox(world, latency=0.05)
-    with sandbox.serve():
-        work = Work(tmp, "real-window")
-        first, runs = until_settled(work, work.env(sandbox, world, 60.0))
-        throttled = refused(sandbox)
+    first, runs, throttled = project_once(tmp, "real-window", world, 0.05, 60.0)
     limit = bound(world, 60.0)
     ratio = first["wall_s"] / limit
     row(

@@ -65,6 +65,23 @@ def test_a_backlog_bigger_than_a_window_completes_in_one_run_and_no_window_excee
     assert busiest_window(log, "serve/v1", WINDOW) <= 6
 
 
+def look_up_alone(sandbox: Sandbox, pace: Pace, tmp_path: Path) -> None:
+    """Every v1 render of the serving sandbox's world looked up by the plain dlt source, outside
+    Dagster, with `pace` and a DuckDB file of its own."""
+    pipeline = dlt.pipeline(
+        "standalone_pace",
+        destination=dlt.destinations.duckdb(str(tmp_path / "standalone.duckdb")),
+        pipelines_dir=str(tmp_path / "pipelines"),
+    )
+    source = shotstack_source(
+        api_key=sandbox.shotstack_key,
+        base_url=sandbox.shotstack_base_url,
+        render_ids=sandbox.world.render_ids("v1"),
+        pace=pace,
+    )
+    pipeline.run(source.with_resources("renders"))
+
+
 def test_a_source_run_on_its_own_paces_itself(tmp_path: Path) -> None:
     """A source given a pace of its own process only (no shared store, as outside Dagster) takes
     every request's permit from one limiter per bucket: nine lookups against 3 Edit calls per
@@ -73,19 +90,8 @@ def test_a_source_run_on_its_own_paces_itself(tmp_path: Path) -> None:
     sandbox = Sandbox(world, clock_speed=0.0, rate_limit_scale=EDIT_SCALE, rate_window_seconds=WINDOW)
     limits = {**shotstack_settings.RATE_LIMITS, "edit/v1": 3}
     pace = Pace(limits, window_seconds=WINDOW, workers=8)
-    pipeline = dlt.pipeline(
-        "standalone_pace",
-        destination=dlt.destinations.duckdb(str(tmp_path / "standalone.duckdb")),
-        pipelines_dir=str(tmp_path / "pipelines"),
-    )
     with sandbox.serve():
-        source = shotstack_source(
-            api_key=sandbox.shotstack_key,
-            base_url=sandbox.shotstack_base_url,
-            render_ids=world.render_ids("v1"),
-            pace=pace,
-        )
-        pipeline.run(source.with_resources("renders"))
+        look_up_alone(sandbox, pace, tmp_path)
         log = list(sandbox.limiter.log)
 
     assert pace.tally.requests == 9
@@ -101,19 +107,8 @@ def test_a_slow_answer_widens_the_guard_between_windows(tmp_path: Path) -> None:
     window = 2.0
     sandbox = Sandbox(world, clock_speed=0.0, latency=0.15, rate_window_seconds=window)
     pace = Pace(shotstack_settings.RATE_LIMITS, window_seconds=window, workers=2)
-    pipeline = dlt.pipeline(
-        "guarded_pace",
-        destination=dlt.destinations.duckdb(str(tmp_path / "guarded.duckdb")),
-        pipelines_dir=str(tmp_path / "pipelines"),
-    )
     with sandbox.serve():
-        source = shotstack_source(
-            api_key=sandbox.shotstack_key,
-            base_url=sandbox.shotstack_base_url,
-            render_ids=world.render_ids("v1"),
-            pace=pace,
-        )
-        pipeline.run(source.with_resources("renders"))
+        look_up_alone(sandbox, pace, tmp_path)
 
     permits = pace.permits(sandbox.shotstack_key, "edit/v1")
     assert 0.15 <= permits.guard <= 0.1 * window

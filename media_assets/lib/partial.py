@@ -145,11 +145,14 @@ def load_resources(
         if failure is None and outcome.first_error is None:
             outcome.first_error = error
 
+    def one_by_one(chosen: Sequence[str]) -> None:
+        for resource in chosen:
+            failed = attempt([resource])
+            if failed is not None:
+                record_failure(resource, *failed)
+
     outcome = Outcome(api)
-    for resource in (r for r in resources if r in alone):
-        failed = attempt([resource])
-        if failed is not None:
-            record_failure(resource, *failed)
+    one_by_one([resource for resource in resources if resource in alone])
     together = [resource for resource in resources if resource not in alone]
     # the rest in one run; a resource that fails it is left out and the others go again, so each
     # faulty endpoint spends its retries once; a failure that names no resource (in the load
@@ -170,10 +173,7 @@ def load_resources(
             break
         record_failure(culprit, error, failure)
         together.remove(culprit)
-    for resource in together:
-        failed = attempt([resource])
-        if failed is not None:
-            record_failure(resource, *failed)
+    one_by_one(together)
     outcome.failures = {r: outcome.failures[r] for r in resources if r in outcome.failures}
     if outcome.results:
         # the pipeline as dlt saved it, read once for the whole step

@@ -47,14 +47,15 @@ def _counted(sb: SandboxState, name: str, call: Endpoint) -> Endpoint:
 
     async def endpoint(request: Request) -> Response:
         arrived = time.monotonic()
-        if name in ENDPOINT_NAMES:
+        named = name in ENDPOINT_NAMES
+        if named:
             sb.counts[name] += 1
             sb.last_headers[name] = dict(request.headers)  # names in lower case, as ASGI gives them
         delay = sb.latency_for(name)
         if delay > 0:
             await asyncio.sleep(delay)
         response = _dated(sb, await call(request))
-        if name in ENDPOINT_NAMES:
+        if named:
             sb.spans.append((name, arrived, time.monotonic()))
         return response
 
