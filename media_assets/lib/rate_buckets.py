@@ -10,9 +10,11 @@ import atexit
 import hashlib
 import re
 import threading
+import time
 from pathlib import Path
 from typing import Any
 
+from filelock import FileLock, Timeout
 from pyrate_limiter import Limiter, Rate, SQLiteBucket
 from pyrate_limiter.buckets.postgres import PostgresBucket
 
@@ -22,9 +24,51 @@ from .warehouse import ensure_parent_dir
 # the store that is the PostgreSQL warehouse itself, rather than a SQLite file
 IN_POSTGRES = "postgres"
 
+# how often a process waiting for another process's hold on the store asks again; filelock's default
+# (50 ms) cost a round of 32 requests that long whenever Edit and Serve asked at the same moment
+CROSS_PROCESS_POLL_SECONDS = 0.001
+
 _limiters: dict[tuple[str, str, int, int], Limiter] = {}
+_store_locks: dict[str, "StoreLock"] = {}
 _pools: dict[str, Any] = {}
 _lock = threading.Lock()
+
+
+class StoreLock:
+    """One SQLite store's lock for every bucket in it: threads of this process queue on a thread lock,
+    and only its holder takes the file lock other processes share. pyrate-limiter gives each bucket a
+    file lock of its own, and two of them in one process exclude each other only by polling the file.
+
+    Reentrant, as the limiter holds it around the bucket's own `with bucket.lock`.
+    """
+
+    def __init__(self, path: str) -> None:
+        self._threads = threading.RLock()
+        # not thread-local: only the holder of `_threads` ever reaches it
+        self._file = FileLock(path, thread_local=False, poll_interval=CROSS_PROCESS_POLL_SECONDS)
+
+    def acquire(self, blocking: bool = True, timeout: float = -1) -> bool:
+        started = time.monotonic()
+        if not self._threads.acquire(blocking, timeout):
+            return False
+        left = -1 if timeout == -1 else max(timeout - (time.monotonic() - started), 0.0)
+        try:
+            self._file.acquire(timeout=left if blocking else 0)
+        except Timeout:
+            self._threads.release()
+            return False
+        return True
+
+    def release(self) -> None:
+        self._file.release()
+        self._threads.release()
+
+    def __enter__(self) -> "StoreLock":
+        self.acquire()
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.release()
 
 
 def close_all() -> None:
@@ -71,8 +115,10 @@ def limiter(store: Path | str, bucket: str, limit: int, window_seconds: float) -
             if dsn is not None:
                 _limiters[key] = Limiter(_postgres_bucket(dsn, table, rate))
             else:
-                sqlite = SQLiteBucket.init_from_file(
-                    [rate], table=table, db_path=str(ensure_parent_dir(store)), use_file_lock=True
-                )
-                _limiters[key] = Limiter(sqlite)
+                path = str(ensure_parent_dir(store))
+                made = SQLiteBucket.init_from_file([rate], table=table, db_path=path, use_file_lock=True)
+                if path not in _store_locks:
+                    _store_locks[path] = StoreLock(path + ".lock")
+                shared = _store_locks[path]
+                _limiters[key] = Limiter(SQLiteBucket([rate], made.conn, table, lock=shared))
         return _limiters[key]
