@@ -14,6 +14,7 @@ from pathlib import Path
 import dagster as dg
 import dlt
 import pytest
+import requests
 
 from media_assets.local.sandbox_env import sandbox_env
 from media_assets.sandbox import Sandbox, World, WorldSize
@@ -191,3 +192,26 @@ def test_picsart_429_waits_for_its_reset_time(
     assert sum(m.metadata["rate_limited_429s"].value for m in materialized) == refused(log) > 0
     after_429 = [log[n + 1][2] for n, (_, _, allowed) in enumerate(log[:-1]) if not allowed]
     assert all(after_429), "the call after each 429 waited for the reset and was answered"
+
+
+def test_the_session_takes_proxies_and_the_ca_bundle_from_the_environment_it_started_in(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """requests walked the environment twice for every request; the session reads it once, for the
+    API's host, and a proxy, its exceptions and a company CA bundle still apply."""
+    for name in ("http_proxy", "https_proxy", "no_proxy", "all_proxy", "CURL_CA_BUNDLE"):
+        monkeypatch.delenv(name, raising=False)
+        monkeypatch.delenv(name.upper(), raising=False)
+    monkeypatch.setenv("HTTPS_PROXY", "http://proxy.internal:3128")
+    monkeypatch.setenv("NO_PROXY", "sandbox.internal")
+    monkeypatch.setenv("REQUESTS_CA_BUNDLE", "/etc/company-ca.pem")
+    pace = Pace({"edit/v1": 3})
+
+    def session(base_url: str) -> requests.Session:
+        return pace.session("key", base_url, lambda _: "edit/v1", lambda _: None)
+
+    proxied, bypassed = session("https://api.shotstack.io"), session("https://sandbox.internal")
+    assert proxied.proxies["https"] == "http://proxy.internal:3128"
+    assert "https" not in bypassed.proxies
+    assert proxied.verify == bypassed.verify == "/etc/company-ca.pem"
+    assert not proxied.trust_env, "read once, not again for every request"

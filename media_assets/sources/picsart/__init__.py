@@ -85,7 +85,7 @@ def picsart_source(
     headers = {"Accept": "application/json"}
     pace = pace or Pace(settings.RATE_LIMITS)
     session = pace.session(
-        key, lambda request: settings.RATE_BUCKET, _reset_wait, resource_of(settings.PATHS)
+        key, base_url, lambda request: settings.RATE_BUCKET, _reset_wait, resource_of(settings.PATHS)
     )
     client = RESTClient(base_url=base_url, headers=headers, auth=auth, session=session)
 

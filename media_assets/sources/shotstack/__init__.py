@@ -110,7 +110,7 @@ def shotstack_source(
     auth = APIKeyAuth(name=settings.API_KEY_HEADER, api_key=key, location="header")
     headers = {"Accept": "application/json"}
     pace = pace or Pace(settings.RATE_LIMITS)
-    session = pace.session(key, _bucket, _no_hint, resource_of(settings.PATHS))
+    session = pace.session(key, base_url, _bucket, _no_hint, resource_of(settings.PATHS))
     client = RESTClient(base_url=base_url, headers=headers, auth=auth, session=session)
 
     wanted = [*render_ids, *inbox_render_ids]
