@@ -6,7 +6,7 @@ from contextlib import contextmanager
 
 
 @contextmanager
-def frozen() -> Iterator[None]:
+def frozen() -> Iterator[None]:  # a context manager, or a decorator: `@heap.frozen()`
     """Full collections skip every object alive when the block starts (modules, Dagster's and dlt's
     machinery, the definitions), and scan only what the block itself makes.
 

@@ -70,6 +70,7 @@ def failing_resource(error: BaseException) -> str | None:
     return next((c.pipe_name for c in causes(error) if isinstance(c, ResourceExtractionError)), None)
 
 
+@heap.frozen()
 def load_resources(
     context: dg.AssetExecutionContext,
     runner: DagsterDltResource,
@@ -96,94 +97,93 @@ def load_resources(
     `pace`, each resource's results record its requests, 429s, the load's wall time and the rate.
     The heap the step starts with stays out of full collections meanwhile (`heap.frozen`).
     """
-    with heap.frozen():
-        # resolves the settings: a missing key fails here, before any request; the first load runs it
-        unused = [make_source()]
+    # resolves the settings: a missing key fails here, before any request; the first load runs it
+    unused = [make_source()]
 
-        def fresh(chosen: Sequence[str]) -> DltSource:
-            """A source never run before (dagster #34052), selecting `chosen`."""
-            return (unused.pop() if unused else make_source()).with_resources(*chosen)
+    def fresh(chosen: Sequence[str]) -> DltSource:
+        """A source never run before (dagster #34052), selecting `chosen`."""
+        return (unused.pop() if unused else make_source()).with_resources(*chosen)
 
-        def attempt(chosen: Sequence[str]) -> tuple[BaseException, dg.Failure | None] | None:
-            """Load `chosen` in one dlt run and keep its results; or the error and its explanation."""
-            started = time.monotonic()
-            try:
-                results = load(context, runner, lambda: fresh(chosen), pipeline)
-            except dg.Failure:
-                raise  # the warehouse stayed locked: every other resource would wait in vain too
-            except Exception as error:
-                if any(isinstance(cause, DestinationTerminalException) for cause in causes(error)):
-                    # a package the destination refused for good (a NULL in a NOT NULL column) would be
-                    # retried first by every later load, failing them all: its rows go with its failure.
-                    # Any other pending package is kept for the next run, which loads it first.
-                    pipeline.drop_pending_packages()
-                endpoint = endpoints.get(chosen[0] if len(chosen) == 1 else failing_resource(error) or "")
-                failure = explain(error, title, api.source, endpoint, api.dataset)
-                if failure is not None and not failure.allow_retries:
-                    raise failure from None
-                return error, failure
-            wall = time.monotonic() - started
-            load_ids = list(pipeline.last_trace.last_load_info.loads_ids)
-            keys = {api.key(resource): resource for resource in chosen}
-            for result in results:
-                resource = keys[result.asset_key] if result.asset_key in keys else chosen[0]
-                extra: dict[str, object] = pace.spent(resource).metadata(wall) if pace else {}
-                added = new_columns(pipeline, tables[resource])
-                if added:
-                    context.log.warning(
-                        f"{api.key(resource).to_user_string()}: the API sent fields the source does not "
-                        f"declare, now new columns: {', '.join(added)}"
-                    )
-                    extra["new_columns"] = dg.MetadataValue.json(added)
-                outcome.results.setdefault(resource, []).append(
-                    result._replace(metadata={**(result.metadata or {}), **extra})
-                )
-                outcome.load_ids[resource] = load_ids
-            return None
-
-        def record_failure(resource: str, error: BaseException, failure: dg.Failure | None) -> None:
-            why = failure.description if failure is not None else _unexplained(error)
-            context.log.error(f"{api.key(resource).to_user_string()} failed, the others go on: {why}")
-            outcome.failures[resource] = why or type(error).__name__
-            if failure is None and outcome.first_error is None:
-                outcome.first_error = error
-
-        def one_by_one(chosen: Sequence[str]) -> None:
-            for resource in chosen:
-                failed = attempt([resource])
-                if failed is not None:
-                    record_failure(resource, *failed)
-
-        outcome = Outcome(api)
-        one_by_one([resource for resource in resources if resource in alone])
-        together = [resource for resource in resources if resource not in alone]
-        # the rest in one run; a resource that fails it is left out and the others go again, so each
-        # faulty endpoint spends its retries once; a failure that names no resource (in the load
-        # itself) sends them all one by one
-        while len(together) > 1:
-            failed = attempt(together)
-            if failed is None:
-                together = []
-                break
-            error, failure = failed
-            culprit = failing_resource(error)
-            if culprit not in together:
-                why = failure.description if failure is not None else _unexplained(error)
+    def attempt(chosen: Sequence[str]) -> tuple[BaseException, dg.Failure | None] | None:
+        """Load `chosen` in one dlt run and keep its results; or the error and its explanation."""
+        started = time.monotonic()
+        try:
+            results = load(context, runner, lambda: fresh(chosen), pipeline)
+        except dg.Failure:
+            raise  # the warehouse stayed locked: every other resource would wait in vain too
+        except Exception as error:
+            if any(isinstance(cause, DestinationTerminalException) for cause in causes(error)):
+                # a package the destination refused for good (a NULL in a NOT NULL column) would be
+                # retried first by every later load, failing them all: its rows go with its failure.
+                # Any other pending package is kept for the next run, which loads it first.
+                pipeline.drop_pending_packages()
+            endpoint = endpoints.get(chosen[0] if len(chosen) == 1 else failing_resource(error) or "")
+            failure = explain(error, title, api.source, endpoint, api.dataset)
+            if failure is not None and not failure.allow_retries:
+                raise failure from None
+            return error, failure
+        wall = time.monotonic() - started
+        load_ids = list(pipeline.last_trace.last_load_info.loads_ids)
+        keys = {api.key(resource): resource for resource in chosen}
+        for result in results:
+            resource = keys[result.asset_key] if result.asset_key in keys else chosen[0]
+            extra: dict[str, object] = pace.spent(resource).metadata(wall) if pace else {}
+            added = new_columns(pipeline, tables[resource])
+            if added:
                 context.log.warning(
-                    f"Loading {', '.join(together)} in one run failed ({why}); loading each apart, "
-                    "so that the others still land"
+                    f"{api.key(resource).to_user_string()}: the API sent fields the source does not "
+                    f"declare, now new columns: {', '.join(added)}"
                 )
-                break
-            record_failure(culprit, error, failure)
-            together.remove(culprit)
-        one_by_one(together)
-        outcome.failures = {r: outcome.failures[r] for r in resources if r in outcome.failures}
-        if outcome.results:
-            # the pipeline as dlt saved it, read once for the whole step
-            saved = stored(pipeline)
-            create_empty_tables(saved, shape, tables, outcome.loaded)
-            outcome.results = {
-                resource: [described(result, saved) for result in results]
-                for resource, results in outcome.results.items()
-            }
-        return outcome
+                extra["new_columns"] = dg.MetadataValue.json(added)
+            outcome.results.setdefault(resource, []).append(
+                result._replace(metadata={**(result.metadata or {}), **extra})
+            )
+            outcome.load_ids[resource] = load_ids
+        return None
+
+    def record_failure(resource: str, error: BaseException, failure: dg.Failure | None) -> None:
+        why = failure.description if failure is not None else _unexplained(error)
+        context.log.error(f"{api.key(resource).to_user_string()} failed, the others go on: {why}")
+        outcome.failures[resource] = why or type(error).__name__
+        if failure is None and outcome.first_error is None:
+            outcome.first_error = error
+
+    def one_by_one(chosen: Sequence[str]) -> None:
+        for resource in chosen:
+            failed = attempt([resource])
+            if failed is not None:
+                record_failure(resource, *failed)
+
+    outcome = Outcome(api)
+    one_by_one([resource for resource in resources if resource in alone])
+    together = [resource for resource in resources if resource not in alone]
+    # the rest in one run; a resource that fails it is left out and the others go again, so each
+    # faulty endpoint spends its retries once; a failure that names no resource (in the load
+    # itself) sends them all one by one
+    while len(together) > 1:
+        failed = attempt(together)
+        if failed is None:
+            together = []
+            break
+        error, failure = failed
+        culprit = failing_resource(error)
+        if culprit not in together:
+            why = failure.description if failure is not None else _unexplained(error)
+            context.log.warning(
+                f"Loading {', '.join(together)} in one run failed ({why}); loading each apart, "
+                "so that the others still land"
+            )
+            break
+        record_failure(culprit, error, failure)
+        together.remove(culprit)
+    one_by_one(together)
+    outcome.failures = {r: outcome.failures[r] for r in resources if r in outcome.failures}
+    if outcome.results:
+        # the pipeline as dlt saved it, read once for the whole step
+        saved = stored(pipeline)
+        create_empty_tables(saved, shape, tables, outcome.loaded)
+        outcome.results = {
+            resource: [described(result, saved) for result in results]
+            for resource, results in outcome.results.items()
+        }
+    return outcome
